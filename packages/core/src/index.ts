@@ -1,0 +1,5 @@
+export * from "./crdt.js";
+export * from "./errors.js";
+export * from "./local-replica.js";
+export * from "./plain-value.js";
+export * from "./wire.js";

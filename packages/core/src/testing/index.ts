@@ -1,0 +1,9 @@
+export { crdtLaws, type Law } from "./laws.js";
+export {
+  executeRun,
+  type LawSpec,
+  type RunResult,
+  type SequentialSpec,
+  type Step,
+  stepArbitrary,
+} from "./scenario.js";
