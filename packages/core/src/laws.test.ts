@@ -20,8 +20,15 @@ const counter: CrdtType<Counts, number> = defineCrdt<Counts, number>({
   value: (s) => [...s.values()].reduce((x, y) => x + y, 0),
   wire: {
     version: 1,
-    toWire: () => null,
-    fromWire: () => new Map(),
+    toWire: (s, w) =>
+      [...s].sort(([x], [y]) => (x < y ? -1 : 1)).flatMap(([r, n]) => [w.replica(r), n]),
+    fromWire(plain, reader) {
+      const flat = plain as number[];
+      const counts: Counts = new Map();
+      for (let i = 0; i < flat.length; i += 2)
+        counts.set(reader.replica(flat[i]), flat[i + 1] as number);
+      return counts;
+    },
   },
 });
 const increment = (s: Counts, r: ReplicaId, by: number): Counts =>

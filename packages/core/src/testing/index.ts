@@ -7,3 +7,10 @@ export {
   type Step,
   stepArbitrary,
 } from "./scenario.js";
+export {
+  fromWireImage,
+  tableReader,
+  tableWriter,
+  toWireImage,
+  type WireImage,
+} from "./wire-harness.js";

@@ -7,6 +7,7 @@ import {
   type Step,
   stepArbitrary,
 } from "./scenario.js";
+import { fromWireImage, toWireImage } from "./wire-harness.js";
 
 /** A named law, ready to hand to a test runner: `for (const law of crdtLaws(spec)) test(law.name, law.check)`. */
 export interface Law {
@@ -139,6 +140,22 @@ export function crdtLaws<S, V, Op, C>(spec: LawSpec<S, V, Op, C>): Law[] {
     },
   ];
 
+  laws.push({
+    name: `${type.name}: the wire form round-trips every reachable state and is canonical`,
+    check: run((s) => {
+      const [a, b] = reached(s) as [S, S];
+      for (const state of [a, type.join(a, b), type.join(b, a)]) {
+        const image = toWireImage(type, state);
+        const decoded = fromWireImage(type, image);
+        assert(type.equals(decoded, state), "fromWire(toWire(s)) != s");
+        assert(samePlain(toWireImage(type, decoded), image), "re-encoding a decoded state differs");
+      }
+      const ab = toWireImage(type, type.join(a, b));
+      const ba = toWireImage(type, type.join(b, a));
+      assert(samePlain(ab, ba), "equal states have different wire forms");
+    }),
+  });
+
   const sequential = spec.sequential;
   if (sequential !== undefined) {
     laws.push({
@@ -183,6 +200,26 @@ function deliverMissing<S>(
     current = join(join(current, message.delta), message.delta);
   }
   return current;
+}
+
+/** Structural equality of plain wire data (arrays, objects, bytes, primitives). */
+function samePlain(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) {
+    return a.length === b.length && a.every((x, i) => x === b[i]);
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((x, i) => samePlain(x, b[i]));
+  }
+  if (typeof a === "object" && typeof b === "object" && a !== null && b !== null) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return false;
+    return ka.every((k) =>
+      samePlain((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    );
+  }
+  return false;
 }
 
 function assert(condition: boolean, message: string): asserts condition {
