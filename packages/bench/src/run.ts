@@ -1,0 +1,41 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { Result, Suite, SuiteOptions } from "./harness.js";
+import { toMarkdown } from "./report.js";
+import { clocksSuite } from "./suites/clocks.js";
+
+const suites: Record<string, Suite> = {
+  clocks: clocksSuite,
+};
+
+const { values } = parseArgs({
+  options: {
+    suite: { type: "string", multiple: true },
+    scale: { type: "string", default: "1" },
+    time: { type: "string", default: "500" },
+    out: { type: "string", default: ".bench-results/latest" },
+  },
+});
+const options: SuiteOptions = { scale: Number(values.scale), timeMs: Number(values.time) };
+const selected = values.suite ?? Object.keys(suites);
+
+const results: Result[] = [];
+for (const name of selected) {
+  const suite = suites[name];
+  if (suite === undefined)
+    throw new Error(`unknown suite ${name}; known: ${Object.keys(suites).join(", ")}`);
+  process.stderr.write(`running ${name}...\n`);
+  results.push(...(await suite(options)));
+}
+const markdown = toMarkdown(results);
+console.log(markdown);
+mkdirSync(new URL(".", `file://${process.cwd()}/${values.out}`), { recursive: true });
+writeFileSync(
+  `${values.out}.json`,
+  JSON.stringify(
+    { date: new Date().toISOString(), node: process.version, options, results },
+    null,
+    2,
+  ),
+);
+writeFileSync(`${values.out}.md`, markdown);
