@@ -26,7 +26,9 @@ export function crdtLaws<S, V, Op, C>(spec: LawSpec<S, V, Op, C>): Law[] {
   const { type } = spec;
   const numRuns = spec.numRuns ?? DEFAULT_RUNS;
   const replicas = replicaIds(spec).length;
-  const steps = fc.array(stepArbitrary(spec.operation, replicas), { maxLength: 40 });
+  // size "max": fast-check's default size would keep runs near 10 steps, too short for
+  // three-way concurrency or out-of-order dots.
+  const steps = fc.array(stepArbitrary(spec.operation, replicas), { maxLength: 40, size: "max" });
   const run = (body: (steps: Step<Op>[]) => void) => () =>
     fc.assert(fc.property(steps, body), { numRuns });
   const reached = (s: Step<Op>[]) => executeRun(spec, s).states;
