@@ -1,6 +1,7 @@
 import { type Dot, dot } from "./dots.js";
 import { ClockOverflowError, InvalidClockValueError } from "./errors.js";
 import { compareReplicaIds, isReplicaId, type ReplicaId } from "./replica-id.js";
+import { iterableOf } from "./untrusted.js";
 import {
   fromEntries,
   toEntries,
@@ -153,13 +154,20 @@ export function causalContextFromEntries(entries: {
   versionVector: Iterable<readonly [unknown, unknown]>;
   cloud: Iterable<readonly [unknown, Iterable<unknown>]>;
 }): MutableCausalContext {
+  if (typeof entries !== "object" || entries === null) {
+    throw new InvalidClockValueError("causal context entries must be an object");
+  }
   const context: MutableCausalContext = {
     versionVector: new Map(fromEntries(entries.versionVector)),
     cloud: new Map(),
   };
-  for (const [replica, counters] of entries.cloud) {
+  for (const row of iterableOf(entries.cloud, "causal context cloud")) {
+    if (!Array.isArray(row) || row.length !== 2) {
+      throw new InvalidClockValueError("cloud row must be a [replica, counters] pair");
+    }
+    const [replica, counters] = row as readonly [unknown, Iterable<unknown>];
     if (!isReplicaId(replica)) throw new InvalidClockValueError("invalid replica id in cloud");
-    for (const counter of counters) {
+    for (const counter of iterableOf(counters, `cloud counters for ${replica}`)) {
       if (typeof counter !== "number" || !Number.isSafeInteger(counter) || counter < 1) {
         throw new InvalidClockValueError(`cloud counter for ${replica} must be a positive integer`);
       }

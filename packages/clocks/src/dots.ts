@@ -1,5 +1,5 @@
-import { InvalidClockValueError } from "./errors.js";
-import { compareReplicaIds, isReplicaId, type ReplicaId } from "./replica-id.js";
+import { InvalidClockValueError, InvalidReplicaIdError } from "./errors.js";
+import { compareReplicaIds, isReplicaId, type ReplicaId, replicaIdProblem } from "./replica-id.js";
 
 /** One update event: the `counter`-th event issued by `replica` (counters start at 1). */
 export interface Dot {
@@ -7,7 +7,10 @@ export interface Dot {
   readonly counter: number;
 }
 
+/** Builds a dot, validating both parts so a dot made from outside data is well-formed. */
 export function dot(replica: ReplicaId, counter: number): Dot {
+  const problem = replicaIdProblem(replica);
+  if (problem !== undefined) throw new InvalidReplicaIdError(problem);
   if (!Number.isSafeInteger(counter) || counter < 1) {
     throw new InvalidClockValueError(`dot counter must be a positive safe integer, got ${counter}`);
   }

@@ -14,7 +14,7 @@ export class ConvergentError extends Error {
   }
 }
 
-/** A replica id was empty, too long, not a string, or held control characters. */
+/** A replica id was empty, too long, not a string, or held control characters or lone surrogates. */
 export class InvalidReplicaIdError extends ConvergentError {
   constructor(message: string) {
     super("INVALID_REPLICA_ID", message);

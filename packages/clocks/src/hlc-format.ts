@@ -13,6 +13,8 @@ const HEX = /^[0-9a-f]+$/;
  * because the numeric parts are fixed-width lowercase hex and the replica id comes last.
  */
 export function hlcToString(ts: HlcTimestamp): string {
+  // An out-of-range part would be wider than its fixed field and silently break the sort order.
+  assertHlcTimestamp(ts);
   return (
     ts.wallTime.toString(16).padStart(WALL_DIGITS, "0") +
     "." +
@@ -23,6 +25,9 @@ export function hlcToString(ts: HlcTimestamp): string {
 }
 
 export function hlcFromString(text: string): HlcTimestamp {
+  if (typeof text !== "string") {
+    throw new InvalidClockValueError(`HLC timestamp string must be a string, got ${typeof text}`);
+  }
   const wallHex = text.slice(0, WALL_DIGITS);
   const logicalHex = text.slice(WALL_DIGITS + 1, REPLICA_OFFSET - 1);
   if (
@@ -44,11 +49,14 @@ export function hlcFromString(text: string): HlcTimestamp {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the replica id instead of silently dropping it.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const FIXED_BYTES = 10;
 
 /** 6 bytes wall time and 4 bytes logical (both big-endian), then the replica id in UTF-8. */
 export function hlcToBytes(ts: HlcTimestamp): Uint8Array {
+  // DataView setters truncate out-of-range numbers without complaint; refuse them instead.
+  assertHlcTimestamp(ts);
   const replica = encoder.encode(ts.replica);
   const bytes = new Uint8Array(FIXED_BYTES + replica.length);
   const view = new DataView(bytes.buffer);
@@ -60,6 +68,8 @@ export function hlcToBytes(ts: HlcTimestamp): Uint8Array {
 }
 
 export function hlcFromBytes(bytes: Uint8Array): HlcTimestamp {
+  if (!(bytes instanceof Uint8Array))
+    throw new InvalidClockValueError("HLC bytes must be a Uint8Array");
   if (bytes.length <= FIXED_BYTES) {
     throw new InvalidClockValueError("HLC bytes too short");
   }
@@ -67,7 +77,7 @@ export function hlcFromBytes(bytes: Uint8Array): HlcTimestamp {
   let replica: string;
   try {
     replica = decoder.decode(bytes.subarray(FIXED_BYTES));
-  } catch (cause) {
+  } catch {
     throw new InvalidClockValueError("HLC replica id is not valid UTF-8");
   }
   const ts = {

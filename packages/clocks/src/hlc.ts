@@ -1,5 +1,5 @@
 import { ClockDriftError, ClockOverflowError, InvalidClockValueError } from "./errors.js";
-import { compareReplicaIds, isReplicaId, type ReplicaId } from "./replica-id.js";
+import { compareReplicaIds, isReplicaId, type ReplicaId, replicaId } from "./replica-id.js";
 
 /**
  * A hybrid logical clock timestamp (Kulkarni, Demirbas et al. 2014, "Logical Physical Clocks").
@@ -64,7 +64,7 @@ export class HybridLogicalClock {
   constructor(replica: ReplicaId, options: HlcOptions = {}) {
     const maxDriftMs = options.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS;
     if (!(maxDriftMs >= 0)) throw new InvalidClockValueError("maxDriftMs must be >= 0");
-    this.replica = replica;
+    this.replica = replicaId(replica);
     this.maxDriftMs = maxDriftMs;
     this.#physicalTime = options.physicalTime ?? Date.now;
     if (options.last !== undefined) assertHlcTimestamp(options.last);
@@ -121,7 +121,7 @@ export class HybridLogicalClock {
   #readPhysical(): number {
     const raw = this.#physicalTime();
     if (!Number.isFinite(raw) || raw < 0) {
-      throw new InvalidClockValueError(`physical time source returned ${raw}`);
+      throw new InvalidClockValueError(`physical time source returned ${String(raw)}`);
     }
     const physical = Math.floor(raw);
     if (physical > MAX_HLC_WALL_TIME) {

@@ -1,5 +1,5 @@
 import { ClockOverflowError, InvalidClockValueError } from "./errors.js";
-import { compareReplicaIds, type ReplicaId } from "./replica-id.js";
+import { compareReplicaIds, type ReplicaId, replicaId } from "./replica-id.js";
 
 /** A Lamport timestamp (Lamport 1978); `replica` breaks ties so the order is total. */
 export interface LamportTimestamp {
@@ -12,10 +12,11 @@ export function compareLamport(a: LamportTimestamp, b: LamportTimestamp): -1 | 0
   return compareReplicaIds(a.replica, b.replica);
 }
 
-function checkTime(time: number): void {
-  if (!Number.isSafeInteger(time) || time < 0) {
+// Remote times arrive from other processes, so the check cannot trust the static type.
+function checkTime(time: unknown): asserts time is number {
+  if (typeof time !== "number" || !Number.isSafeInteger(time) || time < 0) {
     throw new InvalidClockValueError(
-      `Lamport time must be a non-negative safe integer, got ${time}`,
+      `Lamport time must be a non-negative safe integer, got ${String(time)}`,
     );
   }
 }
@@ -27,7 +28,7 @@ export class LamportClock {
 
   constructor(replica: ReplicaId, time = 0) {
     checkTime(time);
-    this.replica = replica;
+    this.replica = replicaId(replica);
     this.#time = time;
   }
 
@@ -42,7 +43,8 @@ export class LamportClock {
 
   /** A receive event: the clock becomes max(local, remote) + 1. */
   observe(remote: number | LamportTimestamp): LamportTimestamp {
-    const remoteTime = typeof remote === "number" ? remote : remote.time;
+    const remoteTime: unknown =
+      typeof remote === "object" && remote !== null ? remote.time : remote;
     checkTime(remoteTime);
     return this.#advanceTo(Math.max(this.#time, remoteTime) + 1);
   }

@@ -1,5 +1,6 @@
 import { ClockOverflowError, InvalidClockValueError } from "./errors.js";
 import { isReplicaId, type ReplicaId } from "./replica-id.js";
+import { iterableOf } from "./untrusted.js";
 
 /**
  * A version vector: for each replica, how many of its events are included. Sparse: a replica
@@ -82,7 +83,10 @@ export function compare(a: VersionVector, b: VersionVector): Causality {
 }
 
 export function equalVersionVectors(a: VersionVector, b: VersionVector): boolean {
-  return a.size === b.size && dominates(a, b);
+  // Same size plus a >= b is not enough ({x: 2} >= {x: 1}): every counter must match.
+  if (a.size !== b.size) return false;
+  for (const [replica, counter] of a) if (b.get(replica) !== counter) return false;
+  return true;
 }
 
 export function toEntries(vector: VersionVector): VersionVectorEntries {
@@ -95,7 +99,11 @@ export function toEntries(vector: VersionVector): VersionVectorEntries {
  */
 export function fromEntries(entries: Iterable<readonly [unknown, unknown]>): VersionVector {
   const vector = new Map<ReplicaId, number>();
-  for (const [replica, counter] of entries) {
+  for (const entry of iterableOf(entries, "vector entries")) {
+    if (!Array.isArray(entry) || entry.length !== 2) {
+      throw new InvalidClockValueError("vector entry must be a [replica, counter] pair");
+    }
+    const [replica, counter] = entry as readonly [unknown, unknown];
     if (!isReplicaId(replica)) throw new InvalidClockValueError(`invalid replica id in vector`);
     if (typeof counter !== "number" || !Number.isSafeInteger(counter) || counter <= 0) {
       throw new InvalidClockValueError(`vector counter for ${replica} must be a positive integer`);

@@ -54,18 +54,27 @@ export function loroSet(
     const setA = a.getMap("set");
     batched(
       adds,
-      (f) => (f(), a.commit()),
+      (f) => {
+        f();
+        a.commit();
+      },
       (i) => setA.set(`element-${i}`, true),
     );
     batched(
       removes,
-      (f) => (f(), a.commit()),
+      (f) => {
+        f();
+        a.commit();
+      },
       (i) => setA.delete(`element-${i * 2}`),
     );
     const setB = b.getMap("set");
     batched(
       concurrentAdds,
-      (f) => (f(), b.commit()),
+      (f) => {
+        f();
+        b.commit();
+      },
       (i) => setB.set(`other-${i}`, true),
     );
     return [a, b] as const;
@@ -90,7 +99,10 @@ export function loroLwwMap(keys: number, samples: number): WorkloadFigures {
       const value = new Uint8Array(16).fill(r + 1);
       batched(
         keys,
-        (f) => (f(), doc.commit()),
+        (f) => {
+          f();
+          doc.commit();
+        },
         (i) => map.set(`key-${i}`, value),
       );
     });
