@@ -3,9 +3,13 @@ import { parseArgs } from "node:util";
 import type { Result, Suite, SuiteOptions } from "./harness.js";
 import { toMarkdown } from "./report.js";
 import { clocksSuite } from "./suites/clocks.js";
+import { countersSuite } from "./suites/counters.js";
+import { lwwMapSuite } from "./suites/lww-map.js";
 
 const suites: Record<string, Suite> = {
   clocks: clocksSuite,
+  counters: countersSuite,
+  "lww-map": lwwMapSuite,
 };
 
 const { values } = parseArgs({
