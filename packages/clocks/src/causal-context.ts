@@ -62,7 +62,7 @@ export function addDotInPlace(context: MutableCausalContext, d: Dot): void {
   if (d.counter <= base) return;
   if (d.counter === base + 1) {
     context.versionVector.set(d.replica, d.counter);
-    compactReplica(context, d.replica);
+    compactReplica(context, d.replica, false);
     return;
   }
   let cloud = context.cloud.get(d.replica);
@@ -78,7 +78,7 @@ export function joinCausalContextInto(target: MutableCausalContext, source: Caus
   for (const [replica, counter] of source.versionVector) {
     if (counter > (target.versionVector.get(replica) ?? 0)) {
       target.versionVector.set(replica, counter);
-      compactReplica(target, replica);
+      compactReplica(target, replica, true);
     }
   }
   for (const [replica, counters] of source.cloud) {
@@ -92,13 +92,18 @@ export function joinCausalContexts(a: CausalContext, b: CausalContext): MutableC
   return result;
 }
 
-/** Moves contiguous cloud dots into the vector and drops cloud dots the vector now covers. */
-function compactReplica(context: MutableCausalContext, replica: ReplicaId): void {
+/**
+ * Moves contiguous cloud dots into the vector and, when the vector `jumped` by more than one,
+ * drops cloud dots it now covers. A one-step advance cannot cover a cloud dot (all are above
+ * base + 1), so adding dots one by one stays O(1) each instead of rescanning the cloud, which
+ * hostile input could otherwise make quadratic.
+ */
+function compactReplica(context: MutableCausalContext, replica: ReplicaId, jumped: boolean): void {
   const cloud = context.cloud.get(replica);
   if (cloud === undefined) return;
   let base = context.versionVector.get(replica) ?? 0;
+  if (jumped) for (const counter of cloud) if (counter <= base) cloud.delete(counter);
   while (cloud.delete(base + 1)) base += 1;
-  for (const counter of cloud) if (counter <= base) cloud.delete(counter);
   if (base > 0) context.versionVector.set(replica, base);
   if (cloud.size === 0) context.cloud.delete(replica);
 }

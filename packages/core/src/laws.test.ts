@@ -122,3 +122,12 @@ describe("LocalReplica", () => {
     expect(counter.equals(a.state, b.state)).toBe(true);
   });
 });
+
+describe("plain values", () => {
+  test("strings and keys with lone surrogates are rejected: they have no UTF-8 form", async () => {
+    const { plainValueProblem } = await import("./plain-value.js");
+    expect(plainValueProblem("a\uD800")).toMatch(/lone surrogate/);
+    expect(plainValueProblem({ ["\uDC00"]: 1 })).toMatch(/lone surrogate/);
+    expect(plainValueProblem("emoji \u{1F600}")).toBeUndefined();
+  });
+});

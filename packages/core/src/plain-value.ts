@@ -25,7 +25,10 @@ export const MAX_PLAIN_DEPTH = 32;
 /** Returns why `value` is not a PlainValue, or undefined when it is. */
 export function plainValueProblem(value: unknown, depth = 0): string | undefined {
   if (depth > MAX_PLAIN_DEPTH) return `nesting deeper than ${MAX_PLAIN_DEPTH}`;
-  if (value === null || typeof value === "boolean" || typeof value === "string") return undefined;
+  if (value === null || typeof value === "boolean") return undefined;
+  if (typeof value === "string") {
+    return hasLoneSurrogate(value) ? "string holds a lone surrogate (not valid UTF-8)" : undefined;
+  }
   if (typeof value === "number")
     return Number.isFinite(value) ? undefined : `non-finite number ${value}`;
   if (value instanceof Uint8Array) return undefined;
@@ -41,6 +44,7 @@ export function plainValueProblem(value: unknown, depth = 0): string | undefined
     if (proto !== Object.prototype && proto !== null) return "objects must be plain objects";
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) return `forbidden key ${key}`;
+      if (hasLoneSurrogate(key)) return "object key holds a lone surrogate (not valid UTF-8)";
       const problem = plainValueProblem((value as Record<string, unknown>)[key], depth + 1);
       if (problem !== undefined) return problem;
     }
@@ -114,4 +118,19 @@ function compareSequences<T>(
     if (order !== 0) return order;
   }
   return a.length - b.length;
+}
+
+/** True when `text` cannot be encoded as UTF-8: a high surrogate not followed by a low one, or the reverse. */
+export function hasLoneSurrogate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i += 1;
+      else return true;
+    } else if (code >= 0xdc00 && code <= 0xdfff) {
+      return true;
+    }
+  }
+  return false;
 }

@@ -33,7 +33,8 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
   maxEntries: 10_000_000,
   maxStringLength: 1024 * 1024,
   maxReplicas: 65_536,
-  maxDepth: 32,
+  // Frames wrap values in 2-4 levels of their own, so this sits well above MAX_PLAIN_DEPTH.
+  maxDepth: 64,
 });
 
 /**

@@ -1,0 +1,157 @@
+import { executeRun, stepArbitrary, tableWriter } from "@convergent/core/testing";
+import fc from "fast-check";
+import { afterAll, describe, expect, test } from "vitest";
+import { createCodec, type DecodeErrorCode } from "./index.js";
+import { asStateFrame, expectDecodeError, hex } from "./test-support/frames.js";
+import { checkFrame, FuzzTally, fuzzSeeds } from "./test-support/fuzz-harness.js";
+import { naiveJson, typeCases } from "./test-support/type-cases.js";
+
+const codec = createCodec({ types: typeCases.map((c) => c.type) });
+const tally = new FuzzTally();
+
+describe.each(typeCases.map((c) => [c.type.name, c] as const))("%s", (_, { type, spec }) => {
+  const runs = fc.array(stepArbitrary(spec.operation, 3), { maxLength: 30 });
+  const reached = (steps: Parameters<typeof executeRun>[1]) => executeRun(spec, steps);
+
+  test("decode(encode(s)) equals s and re-encodes to the same bytes, for reachable states", () => {
+    fc.assert(
+      fc.property(runs, (steps) => {
+        const { states, deltas } = reached(steps);
+        for (const state of [...states, ...deltas.map((d) => d.delta)]) {
+          const bytes = codec.encode(type, state);
+          const decoded = codec.decodeAs(type, bytes);
+          expect(type.equals(decoded, state)).toBe(true);
+          expect(codec.encode(type, decoded)).toEqual(bytes);
+          expect(codec.decode(bytes).type).toBe(type);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test("replica indices first appear in document order, so the table is in first-use order", () => {
+    // Indices far above any value a run produces, so they can be told apart in the output.
+    const MARK = 2 ** 50;
+    fc.assert(
+      fc.property(runs, (steps) => {
+        for (const state of reached(steps).states) {
+          const writer = tableWriter();
+          const plain = type.wire.toWire(state, { replica: (id) => MARK + writer.replica(id) });
+          let next = 0;
+          const visit = (item: unknown): void => {
+            if (Array.isArray(item)) item.forEach(visit);
+            else if (typeof item === "number" && item >= MARK && item < MARK + 1000) {
+              expect(item - MARK).toBeLessThanOrEqual(next);
+              if (item - MARK === next) next++;
+            }
+          };
+          visit(plain);
+          expect(next).toBe(writer.table.length);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test("equal states reached in different orders encode to identical bytes", () => {
+    fc.assert(
+      fc.property(runs, fc.nat(), (steps, seed) => {
+        const { states, deltas } = reached(steps);
+        const [a, b, c] = states as [unknown, unknown, unknown];
+        expect(codec.encode(type, type.join(a, b))).toEqual(codec.encode(type, type.join(b, a)));
+        // Every delta, delivered in two different orders (and twice over), to fresh replicas.
+        const forward = deltas.reduce((s, d) => type.join(s, d.delta), type.empty());
+        const shuffled =
+          fc.sample(fc.shuffledSubarray(deltas, { minLength: deltas.length }), {
+            seed,
+            numRuns: 1,
+          })[0] ?? [];
+        const backward = [...shuffled, ...deltas].reduce(
+          (s, d) => type.join(s, d.delta),
+          type.empty(),
+        );
+        expect(codec.encode(type, backward)).toEqual(codec.encode(type, forward));
+        expect(codec.encode(type, type.join(type.join(a, b), c))).toEqual(
+          codec.encode(type, type.join(c, type.join(b, a))),
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test("mutated frames are rejected with a DecodeError or re-encode to themselves (9,000 cases)", () => {
+    const seeds = fc
+      .sample(runs, { numRuns: 40, seed: 7 })
+      .flatMap((steps) => reached(steps).states)
+      .map((state) => codec.encode(type, state));
+    for (const seed of seeds) checkFrame(codec, seed, "state", tally);
+    fuzzSeeds(codec, seeds, "state", tally, { numRuns: 6_000 });
+    fuzzSeeds(codec, seeds, "state", tally, { numRuns: 3_000, maxMutations: 4 });
+  }, 60_000);
+});
+
+describe("hostile payloads reach the real types' validation through bytes", () => {
+  const frame = (body: unknown): Uint8Array => asStateFrame(codec.encodePlain(body as never));
+  const cases: Array<[string, unknown, DecodeErrorCode]> = [
+    ["a negative count", ["g-counter", 1, ["a"], [0, -1]], "INVALID_VALUE"],
+    ["a fractional count", ["g-counter", 1, ["a"], [0, 1.5]], "INVALID_VALUE"],
+    ["a count as a string", ["g-counter", 1, ["a"], [0, "1"]], "WRONG_TYPE"],
+    ["an index outside the table", ["g-counter", 1, ["a"], [1, 1]], "INVALID_VALUE"],
+    ["a pn entry of zeros", ["pn-counter", 1, ["a"], [0, 0, 0]], "INVALID_VALUE"],
+    [
+      "a set dot outside the context",
+      ["or-set", 1, ["a"], [[[0, 1]], [], [["x", [0, 2]]]]],
+      "INVALID_VALUE",
+    ],
+    [
+      "a sibling outside the context",
+      ["mv-register", 1, ["a"], [[[0, 1]], [], [[0, 2, "v"]]]],
+      "INVALID_VALUE",
+    ],
+    ["a negative wall time", ["lww-register", 1, ["a"], [-1, 0, 0, "v"]], "INVALID_VALUE"],
+    ["a map entry of the wrong arity", ["lww-map", 1, ["a"], [["k", 1, 0]]], "MALFORMED"],
+  ];
+  test.each(cases)("%s", (_, body, reason) => {
+    expectDecodeError(() => codec.decode(frame(body)), reason);
+  });
+
+  test("a __proto__ key inside a register value is FORBIDDEN_KEY", () => {
+    const bytes = frame(["lww-register", 1, ["a"], [1, 0, 0, { __proto_x: 1 }]]);
+    const at = hex(bytes).indexOf(hex(new TextEncoder().encode("__proto_x"))) / 2;
+    bytes[at + 8] = "_".charCodeAt(0);
+    expectDecodeError(() => codec.decode(bytes), "FORBIDDEN_KEY");
+  });
+});
+
+describe("compactness: a 10,000-entry state against JSON.stringify of the same state", () => {
+  const measured = new Map<string, { frame: number; json: number }>();
+  const sized = typeCases.filter((c) => c.big !== undefined);
+
+  test.each(sized.map((c) => [c.type.name, c] as const))("%s", (name, { type, big }) => {
+    const state = (big as (n: number) => unknown)(10_000);
+    const frame = codec.encode(type, state).length;
+    const json = new TextEncoder().encode(naiveJson(state)).length;
+    measured.set(name, { frame, json });
+    expect(type.equals(codec.decodeAs(type, codec.encode(type, state)), state)).toBe(true);
+    if (name.endsWith("counter")) {
+      // A counter entry is one replica id and one number, and each id appears once in either
+      // form; interning cannot shrink it, so the gain is only JSON's quotes and digits.
+      expect(frame).toBeLessThan(json);
+    } else {
+      expect(frame).toBeLessThanOrEqual(json / 2);
+    }
+  });
+
+  afterAll(() => {
+    for (const [name, { frame, json }] of measured) {
+      console.info(
+        `${name}: ${frame} bytes vs JSON ${json} (${((100 * frame) / json).toFixed(1)}%)`,
+      );
+    }
+  });
+});
+
+afterAll(() => {
+  expect(tally.cases).toBeGreaterThan(50_000);
+  expect(tally.accepted).toBeGreaterThan(0);
+});
