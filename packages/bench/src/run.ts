@@ -3,13 +3,17 @@ import { parseArgs } from "node:util";
 import type { Result, Suite, SuiteOptions } from "./harness.js";
 import { toMarkdown } from "./report.js";
 import { clocksSuite } from "./suites/clocks.js";
+import { codecSuite } from "./suites/codec.js";
 import { countersSuite } from "./suites/counters.js";
 import { lwwMapSuite } from "./suites/lww-map.js";
+import { orSetSuite } from "./suites/or-set.js";
 
 const suites: Record<string, Suite> = {
   clocks: clocksSuite,
   counters: countersSuite,
+  "or-set": orSetSuite,
   "lww-map": lwwMapSuite,
+  codec: codecSuite,
 };
 
 const { values } = parseArgs({
