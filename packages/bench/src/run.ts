@@ -7,6 +7,7 @@ import { codecSuite } from "./suites/codec.js";
 import { countersSuite } from "./suites/counters.js";
 import { lwwMapSuite } from "./suites/lww-map.js";
 import { orSetSuite } from "./suites/or-set.js";
+import { syncSuite } from "./suites/sync.js";
 
 const suites: Record<string, Suite> = {
   clocks: clocksSuite,
@@ -14,6 +15,7 @@ const suites: Record<string, Suite> = {
   "or-set": orSetSuite,
   "lww-map": lwwMapSuite,
   codec: codecSuite,
+  sync: syncSuite,
 };
 
 const { values } = parseArgs({

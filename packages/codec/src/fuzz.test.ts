@@ -10,10 +10,13 @@ import { checkFrame, FuzzTally, fuzzSeeds } from "./test-support/fuzz-harness.js
 import { mutationArbitrary } from "./test-support/mutations.js";
 
 // Tight limits, so that mutations reach LIMIT_EXCEEDED as well as the structural errors.
-const codec = createCodec({
+const options = {
   types: [testCounter, testLwwMap],
   limits: { maxEntries: 40, maxStringLength: 90, maxDepth: 10, maxReplicas: 6 },
-});
+};
+const codec = createCodec({ ...options, verifyCanonical: true });
+// The default: frames are not compared with their re-encoding.
+const lenient = createCodec(options);
 const replicas = ["alice", "bob", "carol", "dave"].map(replicaId);
 
 const lwwMapArbitrary: fc.Arbitrary<LwwMap> = fc
@@ -116,6 +119,7 @@ describe("fuzzing: every mutated frame is rejected with a DecodeError or re-enco
   );
 
   afterAll(() => {
+    expect(tally.nonCanonical).toBe(0);
     // The fuzz must have reached every layer: accepted frames and each kind of rejection.
     expect(tally.cases).toBeGreaterThanOrEqual(100_000);
     expect(tally.accepted).toBeGreaterThan(1000);
@@ -132,5 +136,33 @@ describe("fuzzing: every mutated frame is rejected with a DecodeError or re-enco
     ];
     for (const reason of reached)
       expect(tally.rejected.get(reason) ?? 0, reason).toBeGreaterThan(0);
+  });
+});
+
+describe("fuzzing without the canonical check: every accepted frame re-encodes canonically", () => {
+  const lenientTally = new FuzzTally();
+
+  test(
+    "state frames, one to four mutations (15,000 cases)",
+    () => {
+      expect(lenient.verifyCanonical).toBe(false);
+      fuzzSeeds(lenient, stateSeeds, "state", lenientTally, { numRuns: 15_000, maxMutations: 4 });
+    },
+    LONG,
+  );
+
+  test(
+    "plain frames, one to three mutations (10,000 cases)",
+    () => {
+      fuzzSeeds(lenient, plainSeeds, "plain", lenientTally, { numRuns: 10_000, maxMutations: 3 });
+    },
+    LONG,
+  );
+
+  afterAll(() => {
+    // Some mutations must have produced frames only the lenient codec accepts, or the property
+    // above was never exercised.
+    expect(lenientTally.accepted).toBeGreaterThan(1000);
+    expect(lenientTally.nonCanonical).toBeGreaterThan(10);
   });
 });

@@ -1,18 +1,16 @@
-import { DecodeError, type DecodeLimits, type WirePlain } from "@convergent/core";
-import { Packr, Unpackr } from "msgpackr";
+import type { DecodeLimits, WirePlain } from "@convergent/core";
+import { Packr } from "msgpackr/pack";
 import { type FrameKind, HEADER_BYTES, writeHeader } from "./envelope.js";
 import { EncodeError } from "./errors.js";
 import { rewriteLargeIntegers } from "./int64.js";
 import { toPackable } from "./packable.js";
+import { readValue } from "./read-value.js";
 import { scanMsgpack } from "./scan.js";
-import { fromUnpacked } from "./unpacked.js";
 
 // No records/structures (they make bytes depend on what was packed before), no float 32, no
 // extensions: toPackable hands over only nil, booleans, numbers, strings, byte arrays,
 // arrays and Maps, for which msgpackr writes the shortest standard form.
 const packr = new Packr({ useRecords: false, useFloat32: 0, moreTypes: false });
-// Maps decode as Map so keys are checked by us instead of assigned to an object by msgpackr.
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: false, int64AsType: "bigint" });
 
 /** Writes header and body into one fresh frame, refusing frames a reader would reject. */
 export function packFrame(kind: FrameKind, body: unknown, limits: DecodeLimits): Uint8Array {
@@ -40,18 +38,12 @@ export function packFrame(kind: FrameKind, body: unknown, limits: DecodeLimits):
 }
 
 /**
- * Reads the body of a frame whose header was checked: the scan validates structure and limits
- * on the raw bytes first, so msgpackr only ever sees well-formed input of bounded size and
- * depth; anything it still throws becomes a DecodeError.
+ * Reads the body of a frame whose header was checked, in two passes: the scan validates
+ * structure and limits on the raw bytes first, so the reader materializes only well-formed input
+ * of bounded size and depth, and reports the value-level problems (string lengths, keys, number
+ * ranges) after every structural one, in the order docs/format.md gives.
  */
 export function unpackBody(frame: Uint8Array, limits: DecodeLimits): WirePlain {
-  const scan = scanMsgpack(frame, HEADER_BYTES, limits);
-  let unpacked: unknown;
-  try {
-    // A fresh view: msgpackr caches a DataView on the object it is given.
-    unpacked = unpackr.unpack(frame.subarray(HEADER_BYTES));
-  } catch (error) {
-    throw new DecodeError("MALFORMED", "msgpackr rejected the frame body", { cause: error });
-  }
-  return fromUnpacked(unpacked, scan, limits);
+  scanMsgpack(frame, HEADER_BYTES, limits);
+  return readValue(frame, HEADER_BYTES, limits);
 }

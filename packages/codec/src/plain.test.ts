@@ -10,8 +10,8 @@ import {
   plainFrame,
 } from "./test-support/frames.js";
 
-const codec = createCodec();
-const lenient = createCodec({ verifyCanonical: false });
+const codec = createCodec({ verifyCanonical: true });
+const lenient = createCodec();
 const body = (value: WirePlain): string => hex(codec.encodePlain(value)).slice(10);
 
 function encodeErrorOf(run: () => unknown): EncodeError {
@@ -175,6 +175,15 @@ describe("hostile bodies", () => {
 
   test("a repeated key is MALFORMED, even without the canonical check", () => {
     expectDecodeError(() => lenient.decodePlain(plainFrame("82a16101a16102")), "MALFORMED");
+  });
+
+  test("the canonical check is off by default, and everything else is still checked", () => {
+    expect(lenient.verifyCanonical).toBe(false);
+    expect(codec.verifyCanonical).toBe(true);
+    expect(lenient.decodePlain(plainFrame("d30000000000000005"))).toBe(5);
+    expect(lenient.decodePlain(plainFrame("92cd0001cb4000000000000000"))).toEqual([1, 2]);
+    expectDecodeError(() => lenient.decodePlain(plainFrame("82a16101a16101")), "MALFORMED");
+    expectDecodeError(() => lenient.decodePlain(plainFrame("0102")), "TRAILING_BYTES");
   });
 
   test("unsorted keys are MALFORMED unless the canonical check is off", () => {

@@ -24,7 +24,7 @@ const [alice, bob, carol] = ["alice", "bob", "carol"].map(replicaId) as [
   ReplicaId,
   ReplicaId,
 ];
-const codec = createCodec({ types: [testCounter, testLwwMap] });
+const codec = createCodec({ types: [testCounter, testLwwMap], verifyCanonical: true });
 const counts = (entries: Array<[ReplicaId, number]>): Counts => new Map(entries);
 /** A state frame with any body, written through the plain path and relabelled. */
 const stateFrame = (body: unknown): Uint8Array => asStateFrame(codec.encodePlain(body as never));
@@ -212,6 +212,23 @@ describe("state frames", () => {
       () => codec.decode(stateFrame(["test-counter", 1, ["alice", "carol"], [0, 1]])),
       "MALFORMED",
     );
+  });
+
+  test("by default such a table is accepted, and the state re-encodes canonically", () => {
+    const lenient = createCodec({ types: [testCounter] });
+    const state = lenient.decodeAs(
+      testCounter,
+      stateFrame(["test-counter", 1, ["carol", "bob", "alice"], [2, 1, 1, 2]]),
+    );
+    expect(state).toEqual(
+      counts([
+        [alice, 1],
+        [bob, 2],
+      ]),
+    );
+    const canonical = stateFrame(["test-counter", 1, ["alice", "bob"], [0, 1, 1, 2]]);
+    expect(lenient.encode(testCounter, state)).toEqual(canonical);
+    expect(codec.decodeAs(testCounter, canonical)).toEqual(state);
   });
 
   test("more replicas than the limit is LIMIT_EXCEEDED both ways", () => {

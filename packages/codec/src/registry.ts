@@ -30,8 +30,10 @@ export interface CodecOptions {
   /** Overrides of core's DEFAULT_DECODE_LIMITS; encode enforces the same limits. */
   readonly limits?: Partial<DecodeLimits>;
   /**
-   * Reject any frame that is not the exact bytes this codec would write for what it holds
-   * (default true), so equal states always travel as equal bytes.
+   * Also reject any frame that is not the exact bytes this codec would write for what it holds
+   * (default false), at the cost of a full encode per decode. Off, a frame with non-shortest
+   * numbers, unsorted map keys or a reordered replica table still decodes to a valid state, and
+   * encoding that state gives the canonical bytes: to hash or compare a peer's frame, re-encode.
    */
   readonly verifyCanonical?: boolean;
 }
@@ -53,7 +55,7 @@ export class CodecRegistry {
 
   constructor(options: CodecOptions = {}) {
     this.limits = resolveLimits(options.limits);
-    this.verifyCanonical = options.verifyCanonical ?? true;
+    this.verifyCanonical = options.verifyCanonical ?? false;
     for (const item of options.types ?? []) {
       if ("type" in item) this.register(item.type, item);
       else this.register(item);

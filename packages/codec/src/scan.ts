@@ -1,54 +1,33 @@
 import { DecodeError, type DecodeLimits } from "@convergent/core";
-
-/** What the structural scan learned that msgpackr's decoded tree no longer shows. */
-export interface ScanResult {
-  /** Declared entry count of every map, in document order: a decoded Map merges duplicate keys. */
-  readonly mapSizes: readonly number[];
-  /**
-   * Strings whose bytes start with a byte order mark, keyed by their ordinal among all strings in
-   * document order and decoded with the mark kept: msgpackr's pure-JS path (the browser path)
-   * decodes long strings with a TextDecoder that strips a leading U+FEFF.
-   */
-  readonly bomStrings: ReadonlyMap<number, string>;
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+import { isWellFormedUtf8 } from "./utf8.js";
 
 /**
- * Walks one MessagePack value without materializing it, before msgpackr sees the bytes: every
+ * Walks one MessagePack value without materializing it, before anything is read from it: every
  * length prefix must fit in the frame, the value must end exactly at the end of the frame, only
  * the format's subset of MessagePack may appear, map keys must be strings, strings must be valid
  * UTF-8, and depth and collection sizes stay within the limits. Iterative, so hostile nesting
- * cannot overflow the stack, and allocation-free apart from its small bookkeeping.
+ * cannot overflow the stack; it allocates only two stacks of `maxDepth` slots, however large
+ * the frame.
  */
-export function scanMsgpack(bytes: Uint8Array, start: number, limits: DecodeLimits): ScanResult {
+export function scanMsgpack(bytes: Uint8Array, start: number, limits: DecodeLimits): void {
   const end = bytes.length;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const remaining: number[] = []; // items still to read in each open container
-  const isMap: boolean[] = [];
-  const mapSizes: number[] = [];
-  const bomStrings = new Map<number, string>();
-  let strings = 0;
+  const { maxDepth, maxEntries } = limits;
+  const maxStringBytes = 3 * limits.maxStringLength;
+  // Items still to read in each open container (a map has two per entry, key first), and
+  // whether it is a map. A count can exceed 2^32 for map 32, hence float 64 slots.
+  const remaining = new Float64Array(maxDepth);
+  const isMap = new Uint8Array(maxDepth);
+  let depth = 0;
   let pos = start;
-
-  const need = (n: number): void => {
-    if (n > end - pos) {
-      throw new DecodeError("TRUNCATED", `a value at byte ${pos} runs past the end of the frame`);
-    }
-  };
-  const lengthField = (size: 1 | 2 | 4): number => {
-    need(size);
-    const value =
-      size === 1 ? (bytes[pos] as number) : size === 2 ? view.getUint16(pos) : view.getUint32(pos);
-    pos += size;
-    return value;
-  };
 
   do {
     if (pos >= end) throw new DecodeError("TRUNCATED", "frame ends before its value is complete");
-    const top = remaining.length - 1;
-    const isKey = top >= 0 && isMap[top] === true && (remaining[top] as number) % 2 === 0;
-    if (top >= 0) remaining[top] = (remaining[top] as number) - 1;
+    let isKey = false;
+    if (depth > 0) {
+      const left = remaining[depth - 1] as number;
+      isKey = isMap[depth - 1] === 1 && left % 2 === 0;
+      remaining[depth - 1] = left - 1;
+    }
     const at = pos;
     const token = bytes[pos++] as number;
     let payload = 0; // bytes to skip for scalars and bin
@@ -66,15 +45,27 @@ export function scanMsgpack(bytes: Uint8Array, start: number, limits: DecodeLimi
     } else if (token <= 0xbf) {
       strLength = token & 0x1f;
     } else {
+      // The length field of bin, str, array 16/32 and map 16/32: 1, 2 or 4 bytes.
+      const size = LENGTH_FIELD[token - 0xc0] as number;
+      let length = 0;
+      if (size > 0) {
+        if (size > end - pos) throw truncated(pos);
+        length =
+          size === 1
+            ? (bytes[pos] as number)
+            : size === 2
+              ? ((bytes[pos] as number) << 8) | (bytes[pos + 1] as number)
+              : (bytes[pos] as number) * 0x1000000 +
+                (((bytes[pos + 1] as number) << 16) |
+                  ((bytes[pos + 2] as number) << 8) |
+                  (bytes[pos + 3] as number));
+        pos += size;
+      }
       switch (token) {
         case 0xc4:
-          payload = lengthField(1);
-          break;
         case 0xc5:
-          payload = lengthField(2);
-          break;
         case 0xc6:
-          payload = lengthField(4);
+          payload = length;
           break;
         case 0xcc:
         case 0xd0:
@@ -94,26 +85,17 @@ export function scanMsgpack(bytes: Uint8Array, start: number, limits: DecodeLimi
           payload = 8;
           break;
         case 0xd9:
-          strLength = lengthField(1);
-          break;
         case 0xda:
-          strLength = lengthField(2);
-          break;
         case 0xdb:
-          strLength = lengthField(4);
+          strLength = length;
           break;
         case 0xdc:
-          count = lengthField(2);
-          break;
         case 0xdd:
-          count = lengthField(4);
+          count = length;
           break;
         case 0xde:
-          count = lengthField(2);
-          map = true;
-          break;
         case 0xdf:
-          count = lengthField(4);
+          count = length;
           map = true;
           break;
         case 0xca:
@@ -131,17 +113,18 @@ export function scanMsgpack(bytes: Uint8Array, start: number, limits: DecodeLimi
       throw new DecodeError("WRONG_TYPE", `map key at byte ${at} is not a string`);
     }
     if (strLength >= 0) {
-      need(strLength);
+      if (strLength > end - pos) throw truncated(pos);
       // A string's UTF-16 length is at least a third of its UTF-8 length; the exact check
       // follows decoding.
-      if (strLength > 3 * limits.maxStringLength) {
+      if (strLength > maxStringBytes) {
         throw new DecodeError(
           "LIMIT_EXCEEDED",
           `string at byte ${at} is longer than the limit of ${limits.maxStringLength}`,
         );
       }
-      checkUtf8(bytes, pos, pos + strLength, strings, bomStrings);
-      strings++;
+      if (!isWellFormedUtf8(bytes, pos, pos + strLength)) {
+        throw new DecodeError("MALFORMED", `string at byte ${pos} is not valid UTF-8`);
+      }
       pos += strLength;
     } else if (count >= 0) {
       const items = map ? count * 2 : count;
@@ -151,57 +134,53 @@ export function scanMsgpack(bytes: Uint8Array, start: number, limits: DecodeLimi
           `collection at byte ${at} declares ${count} entries, more than the frame can hold`,
         );
       }
-      if (count > limits.maxEntries) {
+      if (count > maxEntries) {
         throw new DecodeError(
           "LIMIT_EXCEEDED",
-          `collection at byte ${at} has ${count} entries; the limit is ${limits.maxEntries}`,
+          `collection at byte ${at} has ${count} entries; the limit is ${maxEntries}`,
         );
       }
-      if (remaining.length + 1 > limits.maxDepth) {
+      if (depth + 1 > maxDepth) {
         throw new DecodeError(
           "LIMIT_EXCEEDED",
-          `nesting at byte ${at} is deeper than the limit of ${limits.maxDepth}`,
+          `nesting at byte ${at} is deeper than the limit of ${maxDepth}`,
         );
       }
-      if (map) mapSizes.push(count);
       if (items > 0) {
-        remaining.push(items);
-        isMap.push(map);
+        remaining[depth] = items;
+        isMap[depth] = map ? 1 : 0;
+        depth++;
       }
     } else {
-      need(payload);
+      if (payload > end - pos) throw truncated(pos);
       pos += payload;
     }
 
-    while (remaining.length > 0 && remaining[remaining.length - 1] === 0) {
-      remaining.pop();
-      isMap.pop();
-    }
-  } while (remaining.length > 0);
+    while (depth > 0 && remaining[depth - 1] === 0) depth--;
+  } while (depth > 0);
 
   if (pos !== end) {
     throw new DecodeError("TRAILING_BYTES", `${end - pos} bytes follow the end of the value`);
   }
-  return { mapSizes, bomStrings };
 }
 
-function checkUtf8(
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-  ordinal: number,
-  bomStrings: Map<number, string>,
-): void {
-  let i = from;
-  while (i < to && (bytes[i] as number) < 0x80) i++;
-  if (i === to) return;
-  let decoded: string;
-  try {
-    decoded = utf8.decode(bytes.subarray(from, to));
-  } catch (error) {
-    throw new DecodeError("MALFORMED", `string at byte ${from} is not valid UTF-8`, {
-      cause: error,
-    });
-  }
-  if (decoded.charCodeAt(0) === 0xfeff) bomStrings.set(ordinal, decoded);
+/** Size of the length field after each token from 0xc0: bin, str, array and map 8/16/32. */
+const LENGTH_FIELD = new Uint8Array(0x40);
+for (const [token, size] of [
+  [0xc4, 1],
+  [0xc5, 2],
+  [0xc6, 4],
+  [0xd9, 1],
+  [0xda, 2],
+  [0xdb, 4],
+  [0xdc, 2],
+  [0xdd, 4],
+  [0xde, 2],
+  [0xdf, 4],
+] as const) {
+  LENGTH_FIELD[token - 0xc0] = size;
+}
+
+function truncated(pos: number): DecodeError {
+  return new DecodeError("TRUNCATED", `a value at byte ${pos} runs past the end of the frame`);
 }

@@ -1,0 +1,161 @@
+/**
+ * Durable storage in a browser's IndexedDB. Each group is one readwrite transaction over the
+ * "entries" and "meta" object stores, requested with `durability: "strict"` (flushed to disk
+ * before `complete` fires, where the browser supports the hint), and a write resolves on that
+ * `complete` event. IndexedDB transactions are atomic, so a torn group is never visible.
+ */
+import { storageAdapter } from "./adapter.js";
+import { StorageClosedError, StorageCorruptError, StorageSchemaError } from "./errors.js";
+import type { StorageAdapter, StorageSnapshot } from "./storage.js";
+
+export interface IndexedDbStorageOptions {
+  /** The database name; one per replica (the same origin can hold many). */
+  readonly name: string;
+  /** Defaults to `globalThis.indexedDB`; pass another (e.g. a fake) for tests. */
+  readonly indexedDB?: IDBFactory;
+}
+
+/** The IndexedDB version is the schema version; a newer database fails to open (VersionError). */
+export const INDEXEDDB_SCHEMA_VERSION = 1;
+const ENTRIES = "entries";
+const META = "meta";
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function transactionDone(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = () => reject(tx.error ?? new Error("the IndexedDB transaction was aborted"));
+  });
+}
+
+function open(
+  factory: IDBFactory,
+  name: string,
+  onVersionChange: () => void,
+): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    let req: IDBOpenDBRequest;
+    try {
+      req = factory.open(name, INDEXEDDB_SCHEMA_VERSION);
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    req.onupgradeneeded = (event) => {
+      // Migrations, by the version the database had: 0 means it was just created.
+      if (event.oldVersion < 1) {
+        req.result.createObjectStore(ENTRIES);
+        req.result.createObjectStore(META);
+      }
+    };
+    req.onsuccess = () => {
+      const db = req.result;
+      if (!db.objectStoreNames.contains(ENTRIES) || !db.objectStoreNames.contains(META)) {
+        db.close();
+        reject(new StorageCorruptError(`IndexedDB database "${name}" lacks its object stores`));
+        return;
+      }
+      db.onversionchange = () => {
+        db.close();
+        onVersionChange();
+      };
+      resolve(db);
+    };
+    req.onerror = (event) => {
+      event.preventDefault();
+      const error = req.error;
+      if (error?.name === "VersionError") void newerSchema(factory, name, error).then(reject);
+      else reject(error);
+    };
+  });
+}
+
+// A VersionError does not carry the stored version; ask for it so the error can say.
+async function newerSchema(
+  factory: IDBFactory,
+  name: string,
+  cause: DOMException,
+): Promise<StorageSchemaError> {
+  const listed = await factory.databases?.().catch(() => undefined);
+  const found = listed?.find((db) => db.name === name)?.version ?? INDEXEDDB_SCHEMA_VERSION + 1;
+  return new StorageSchemaError(found, INDEXEDDB_SCHEMA_VERSION, { cause });
+}
+
+async function readStore(tx: IDBTransaction, store: string): Promise<Map<string, Uint8Array>> {
+  const objects = tx.objectStore(store);
+  const [keys, values] = await Promise.all([
+    request(objects.getAllKeys()),
+    request(objects.getAll()),
+  ]);
+  const result = new Map<string, Uint8Array>();
+  keys.forEach((key, i) => {
+    const value: unknown = values[i];
+    if (typeof key !== "string" || !(value instanceof Uint8Array)) {
+      throw new StorageCorruptError(
+        `IndexedDB store "${store}" holds a record that is not a string key with Uint8Array bytes`,
+      );
+    }
+    result.set(key, value);
+  });
+  return result;
+}
+
+export function indexedDbStorage(options: IndexedDbStorageOptions): StorageAdapter {
+  const factory = options.indexedDB ?? globalThis.indexedDB;
+  let replaced = false;
+  const opened = open(factory, options.name, () => {
+    replaced = true;
+  });
+  // Open failures are reported by load/write/close; this only keeps them from going unhandled.
+  opened.catch(() => {});
+
+  async function connection(): Promise<IDBDatabase> {
+    const db = await opened;
+    if (replaced) {
+      throw new StorageClosedError(
+        `IndexedDB database "${options.name}" was closed because another tab upgraded or deleted it`,
+      );
+    }
+    return db;
+  }
+
+  return storageAdapter({
+    async commit(group) {
+      const db = await connection();
+      const tx = db.transaction([ENTRIES, META], "readwrite", { durability: "strict" });
+      const done = transactionDone(tx);
+      try {
+        const entries = tx.objectStore(ENTRIES);
+        for (const [key, value] of group.entries) {
+          if (value === null) entries.delete(key);
+          else entries.put(value, key);
+        }
+        const meta = tx.objectStore(META);
+        for (const [name, value] of group.meta) meta.put(value, name);
+      } catch (error) {
+        // Without the abort, the requests already placed would auto-commit: a torn group.
+        tx.abort();
+        await done.catch(() => {});
+        throw error;
+      }
+      await done;
+    },
+    schedule: (drain) => queueMicrotask(drain),
+    async read(): Promise<StorageSnapshot> {
+      const db = await connection();
+      const tx = db.transaction([ENTRIES, META], "readonly");
+      const [entries, meta] = await Promise.all([readStore(tx, ENTRIES), readStore(tx, META)]);
+      return { entries, meta };
+    },
+    async release() {
+      const db = await opened.catch(() => null);
+      db?.close();
+    },
+  });
+}

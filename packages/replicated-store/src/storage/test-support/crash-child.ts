@@ -1,0 +1,45 @@
+/**
+ * Child process for the crash test: writes numbered batches forever from several concurrent
+ * writers and prints each number once its write resolved. Batch i puts `w<i>` and its twin,
+ * moves the single `tmp` marker from `tmp<i-1>` to `tmp<i>`, and sets meta "next" = i + 1, so
+ * a torn or reordered commit is visible to the parent after the kill.
+ */
+import { sqliteStorage } from "../sqlite.js";
+
+const path = process.env["CRASH_DB_PATH"];
+if (path === undefined) throw new Error("CRASH_DB_PATH is not set");
+
+const u32 = (value: number) => {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value);
+  return out;
+};
+
+const storage = sqliteStorage({ path });
+const previous = (await storage.load()).meta.get("next");
+let next = previous === undefined ? 0 : new DataView(previous.buffer).getUint32(0);
+
+function batch(i: number) {
+  // Sizes vary so some groups span many pages and the kill can land mid-write.
+  const value = new Uint8Array(4 + Math.floor(Math.random() * 3000)).fill(i % 251);
+  value.set(u32(i));
+  return {
+    entries: [
+      [`w${i}`, value],
+      [`w${i}.twin`, value],
+      [`tmp${i - 1}`, null],
+      [`tmp${i}`, u32(i)],
+    ] as const,
+    meta: [["next", u32(i + 1)]] as const,
+  };
+}
+
+async function writer(): Promise<never> {
+  for (;;) {
+    const i = next++;
+    await storage.write(batch(i));
+    process.stdout.write(`${i}\n`);
+  }
+}
+
+await Promise.all(Array.from({ length: 16 }, writer));

@@ -1,0 +1,320 @@
+/**
+ * A keyspace maps keys to typed CRDT values (type tag + state), independent of any store. Every
+ * local update of a key is stamped with a replica-wide keyspace dot (replica, seq), distinct from
+ * the per-object dots inside the states; the keyspace causal context records every keyspace dot
+ * seen, and a per-origin index seq -> key keeps only the latest dot of each origin per key. Given
+ * a peer's context, the keys it has not seen are therefore found in O(d) without a scan (the
+ * delta-state anti-entropy of Almeida, Shoker, Baquero 2018, section 6, lifted to a map of objects).
+ */
+import {
+  addDotInPlace,
+  type CausalContext,
+  type Dot,
+  emptyCausalContext,
+  joinCausalContextInto,
+  type MutableCausalContext,
+  nextDot,
+  type ReplicaId,
+} from "@convergent/clocks";
+import { type CrdtType, InvalidArgumentError } from "@convergent/core";
+import { KeyTypeConflictError } from "./errors.js";
+import { assertKey } from "./key.js";
+import { OriginIndex } from "./origin-index.js";
+import type { AnyCrdtType, TypeRegistry } from "./registry.js";
+
+/** One key as the keyspace holds it. `state` is live: treat it as read-only. */
+export interface KeyEntry {
+  readonly key: string;
+  readonly tag: string;
+  readonly state: unknown;
+}
+
+/** A key with the keyspace dots that explain its state (the latest per origin replica). */
+export interface DottedEntry extends KeyEntry {
+  readonly dots: readonly Dot[];
+}
+
+/** What changed in one local update or one applied batch. */
+export interface KeyspaceChange {
+  readonly origin: "local" | "remote";
+  /** Keys whose state changed, in no particular order. */
+  readonly keys: readonly string[];
+}
+
+/**
+ * Latest keyspace seq per origin replica that touched the key. Most keys are written by one
+ * replica, so the first origin is held inline and a Map is only made for the others: a
+ * keyspace of 100,000 keys then holds no per-key Map.
+ */
+interface KeyRecord {
+  readonly key: string;
+  readonly tag: string;
+  readonly type: AnyCrdtType;
+  state: unknown;
+  origin: ReplicaId | undefined;
+  seq: number;
+  others: Map<ReplicaId, number> | undefined;
+}
+
+function newRecord(key: string, tag: string, type: AnyCrdtType): KeyRecord {
+  return { key, tag, type, state: type.empty(), origin: undefined, seq: 0, others: undefined };
+}
+
+function seqOf(record: KeyRecord, replica: ReplicaId): number {
+  return record.origin === replica ? record.seq : (record.others?.get(replica) ?? 0);
+}
+
+function setSeq(record: KeyRecord, replica: ReplicaId, seq: number): void {
+  if (record.origin === undefined || record.origin === replica) {
+    record.origin = replica;
+    record.seq = seq;
+  } else {
+    record.others ??= new Map();
+    record.others.set(replica, seq);
+  }
+}
+
+export interface KeyspaceOptions {
+  readonly replica: ReplicaId;
+  readonly registry: TypeRegistry;
+}
+
+export class Keyspace {
+  readonly replica: ReplicaId;
+  readonly registry: TypeRegistry;
+  readonly #records = new Map<string, KeyRecord>();
+  readonly #context: MutableCausalContext = emptyCausalContext();
+  readonly #index = new Map<ReplicaId, OriginIndex<KeyRecord>>();
+  readonly #listeners = new Set<(change: KeyspaceChange) => void>();
+
+  constructor(options: KeyspaceOptions) {
+    this.replica = options.replica;
+    this.registry = options.registry;
+  }
+
+  /** Every keyspace dot seen. Live and read-only: it grows with each update and applied batch. */
+  get context(): CausalContext {
+    return this.#context;
+  }
+
+  get size(): number {
+    return this.#records.size;
+  }
+
+  has(key: string): boolean {
+    return this.#records.has(key);
+  }
+
+  get(key: string): KeyEntry | undefined {
+    const record = this.#records.get(key);
+    return record === undefined ? undefined : { key, tag: record.tag, state: record.state };
+  }
+
+  /** The value of `key` as `type` sees it, or undefined when the key is absent. */
+  value<S, V>(key: string, type: CrdtType<S, V>): V | undefined {
+    const record = this.#records.get(key);
+    if (record === undefined) return undefined;
+    if (record.tag !== type.name) throw new KeyTypeConflictError(key, record.tag, type.name);
+    return type.value(record.state as S);
+  }
+
+  /** The keyspace dots of `key`, latest per origin, sorted by origin. */
+  dotsOf(key: string): Dot[] {
+    const record = this.#records.get(key);
+    if (record === undefined || record.origin === undefined) return [];
+    const dots: Dot[] = [{ replica: record.origin, counter: record.seq }];
+    if (record.others !== undefined) {
+      for (const [replica, counter] of record.others) dots.push({ replica, counter });
+      dots.sort((a, b) => (a.replica < b.replica ? -1 : a.replica > b.replica ? 1 : 0));
+    }
+    return dots;
+  }
+
+  *keys(): IterableIterator<string> {
+    yield* this.#records.keys();
+  }
+
+  *entries(): IterableIterator<KeyEntry> {
+    for (const [key, record] of this.#records) {
+      yield { key, tag: record.tag, state: record.state };
+    }
+  }
+
+  /**
+   * Runs `mutator(state, replica)` against the key's current state (the type's empty state for a
+   * new key), joins the delta it returns and stamps the update with the next keyspace dot.
+   * Returns the delta. Throws, leaving the keyspace unchanged, if the key holds another type.
+   */
+  update<S, V>(key: string, type: CrdtType<S, V>, mutator: (state: S, replica: ReplicaId) => S): S {
+    const record = this.#recordFor(key, type);
+    const current = (record?.state ?? type.empty()) as S;
+    const delta = mutator(current, this.replica);
+    this.#applyLocal(key, type, record, delta);
+    return delta;
+  }
+
+  /** Joins a delta produced elsewhere (for instance by a store) as a local update of `key`. */
+  applyDelta<S, V>(key: string, type: CrdtType<S, V>, delta: S): Dot {
+    const record = this.#recordFor(key, type);
+    return this.#applyLocal(key, type, record, delta);
+  }
+
+  /**
+   * The keys holding a keyspace dot that `context` does not include, each with those dots, in
+   * O(d + number of origin replicas): only the index above the peer's vector entries is read.
+   */
+  missing(context: CausalContext): DottedEntry[] {
+    const perOrigin: (readonly [ReplicaId, [number, KeyRecord][]])[] = [];
+    for (const [origin, index] of this.#index) {
+      const base = context.versionVector.get(origin) ?? 0;
+      const cloud = context.cloud.get(origin);
+      const found: [number, KeyRecord][] = [];
+      index.forEachAbove(base, (seq, record) => {
+        if (!cloud?.has(seq)) found.push([seq, record]);
+      });
+      if (found.length > 0) perOrigin.push([origin, found]);
+    }
+    const result: DottedEntry[] = [];
+    const only = perOrigin.length === 1 ? perOrigin[0] : undefined;
+    if (only !== undefined) {
+      // One origin (the usual delta): each key appears once, no merging needed.
+      const [replica, found] = only;
+      for (const [counter, record] of found) {
+        const { key, tag, state } = record;
+        result.push({ key, tag, state, dots: [{ replica, counter }] });
+      }
+      return result;
+    }
+    const byRecord = new Map<KeyRecord, Dot[]>();
+    for (const [replica, found] of perOrigin) {
+      for (const [counter, record] of found) {
+        const dots = byRecord.get(record);
+        if (dots === undefined) byRecord.set(record, [{ replica, counter }]);
+        else dots.push({ replica, counter });
+      }
+    }
+    for (const [{ key, tag, state }, dots] of byRecord) result.push({ key, tag, state, dots });
+    return result;
+  }
+
+  /**
+   * Applies entries from a peer atomically: every entry is checked first (registered tag, same
+   * tag as the key already holds, dots well formed), and if any fails the keyspace is untouched
+   * and the error is thrown. States are joined, their dots indexed and added to the context.
+   * `senderContext`, when given, must be the sender's context at a moment when `entries` held
+   * every key with a dot the receiver lacked (a complete sync response); it is then joined into
+   * the local context, which fills the gaps left by dots the sender had already superseded.
+   * Returns the keys whose state changed.
+   */
+  applyRemote(entries: readonly DottedEntry[], senderContext?: CausalContext): string[] {
+    const { types, records } = this.#validateRemote(entries);
+    const changed: string[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as DottedEntry;
+      const type = types[i] as AnyCrdtType;
+      // A key new to this batch may occur twice; the second occurrence finds the first's record.
+      let record = records[i] ?? this.#records.get(entry.key);
+      if (record === undefined) {
+        record = newRecord(entry.key, entry.tag, type);
+        this.#records.set(entry.key, record);
+      }
+      if (!type.leq(entry.state, record.state)) {
+        record.state = type.joinInto(record.state, entry.state);
+        changed.push(entry.key);
+      }
+      for (const d of entry.dots) this.#indexDot(record, d);
+    }
+    if (senderContext !== undefined) joinCausalContextInto(this.#context, senderContext);
+    if (changed.length > 0) this.#emit({ origin: "remote", keys: changed });
+    return changed;
+  }
+
+  /** Calls `listener` after every local update and every applied batch that changed a state. */
+  subscribe(listener: (change: KeyspaceChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  #recordFor(key: string, type: AnyCrdtType): KeyRecord | undefined {
+    assertKey(key);
+    if (this.registry.get(type.name) !== type) {
+      throw new InvalidArgumentError(`type "${type.name}" is not registered with this keyspace`);
+    }
+    const record = this.#records.get(key);
+    if (record !== undefined && record.tag !== type.name) {
+      throw new KeyTypeConflictError(key, record.tag, type.name);
+    }
+    return record;
+  }
+
+  #applyLocal(
+    key: string,
+    type: AnyCrdtType,
+    existing: KeyRecord | undefined,
+    delta: unknown,
+  ): Dot {
+    const d = nextDot(this.#context, this.replica);
+    let record = existing;
+    if (record === undefined) {
+      record = newRecord(key, type.name, type);
+      this.#records.set(key, record);
+    }
+    record.state = type.joinInto(record.state, delta);
+    this.#indexDot(record, d);
+    this.#emit({ origin: "local", keys: [key] });
+    return d;
+  }
+
+  #indexDot(record: KeyRecord, d: Dot): void {
+    addDotInPlace(this.#context, d);
+    const previous = seqOf(record, d.replica);
+    if (d.counter <= previous) return;
+    let index = this.#index.get(d.replica);
+    if (index === undefined) {
+      index = new OriginIndex();
+      this.#index.set(d.replica, index);
+    }
+    if (previous > 0) index.delete(previous);
+    index.set(d.counter, record);
+    setSeq(record, d.replica, d.counter);
+  }
+
+  #validateRemote(entries: readonly DottedEntry[]): {
+    types: AnyCrdtType[];
+    records: (KeyRecord | undefined)[];
+  } {
+    const types: AnyCrdtType[] = [];
+    const records: (KeyRecord | undefined)[] = [];
+    // Tags of keys this batch creates, so one batch cannot create a key with two types.
+    const created = new Map<string, string>();
+    for (const entry of entries) {
+      assertKey(entry.key);
+      const type = this.registry.get(entry.tag);
+      if (type === undefined) {
+        throw new InvalidArgumentError(`type "${entry.tag}" is not registered with this keyspace`);
+      }
+      const record = this.#records.get(entry.key);
+      const existing = record?.tag ?? created.get(entry.key);
+      if (existing !== undefined && existing !== entry.tag) {
+        throw new KeyTypeConflictError(entry.key, existing, entry.tag);
+      }
+      if (record === undefined) created.set(entry.key, entry.tag);
+      for (const d of entry.dots) {
+        if (!Number.isSafeInteger(d.counter) || d.counter < 1) {
+          throw new InvalidArgumentError(
+            `keyspace dot counter ${d.counter} is not a positive integer`,
+          );
+        }
+      }
+      types.push(type);
+      records.push(record);
+    }
+    return { types, records };
+  }
+
+  #emit(change: KeyspaceChange): void {
+    for (const listener of [...this.#listeners]) listener(change);
+  }
+}

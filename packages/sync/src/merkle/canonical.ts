@@ -1,0 +1,33 @@
+/**
+ * The canonical bytes of one keyspace entry, the input of its Merkle hash: key, type tag, the
+ * replica table in first-use order and the state's wire form in the canonical plain encoding.
+ * Equal (key, tag, state) give equal bytes on every replica, whatever its history.
+ */
+import type { ReplicaId } from "@convergent/clocks";
+import type { AnyCrdtType } from "../keyspace/registry.js";
+import { ByteWriter } from "../protocol/bytes.js";
+import { writePlain } from "../protocol/plain.js";
+
+export function canonicalEntryBytes(key: string, type: AnyCrdtType, state: unknown): Uint8Array {
+  const ids: ReplicaId[] = [];
+  const index = new Map<ReplicaId, number>();
+  const plain = type.wire.toWire(state, {
+    replica(id) {
+      let i = index.get(id);
+      if (i === undefined) {
+        i = ids.length;
+        ids.push(id);
+        index.set(id, i);
+      }
+      return i;
+    },
+  });
+  const writer = new ByteWriter();
+  writer.string(key);
+  writer.string(type.name);
+  writer.uint(type.wire.version);
+  writer.uint(ids.length);
+  for (const id of ids) writer.string(id);
+  writePlain(writer, plain);
+  return writer.finish();
+}
