@@ -1,3 +1,4 @@
+import type { ReplicaId } from "@convergent/clocks";
 import fc from "fast-check";
 import {
   type Delta,
@@ -22,7 +23,7 @@ const DEFAULT_RUNS = 300;
  * random runs of real mutations (never arbitrary states: an unreachable state, such as one dot
  * bound to two elements, says nothing about the type).
  */
-export function crdtLaws<S, V, Op, C>(spec: LawSpec<S, V, Op, C>): Law[] {
+export function crdtLaws<S, V, Op, C = ReplicaId>(spec: LawSpec<S, V, Op, C>): Law[] {
   const { type } = spec;
   const numRuns = spec.numRuns ?? DEFAULT_RUNS;
   const replicas = replicaIds(spec).length;
