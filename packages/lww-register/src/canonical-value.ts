@@ -1,4 +1,4 @@
-import type { PlainValue } from "@convergent/core";
+import { assertPlainValue, hasLoneSurrogate, type PlainValue } from "@convergent/core";
 
 /**
  * A frozen deep copy of an already validated value in one canonical representation: object keys
@@ -19,4 +19,31 @@ export function canonicalPlainValue(value: PlainValue): PlainValue {
     copy[key] = canonicalPlainValue(record[key] as PlainValue);
   }
   return Object.freeze(copy);
+}
+
+/**
+ * Validates a value passed to a write and returns what the write stores: its canonical frozen
+ * copy. Primitives and byte arrays, the values of hot paths, are checked and copied in one step;
+ * anything else, valid or not, goes through `assertPlainValue` (so errors read the same), then
+ * `canonicalPlainValue`.
+ */
+export function storedValue(value: PlainValue): PlainValue {
+  switch (typeof value) {
+    case "number":
+      // `value === 0` also holds for -0, which is stored as 0.
+      if (Number.isFinite(value)) return value === 0 ? 0 : value;
+      break;
+    case "string":
+      if (!hasLoneSurrogate(value)) return value;
+      break;
+    case "boolean":
+      return value;
+    case "object":
+      if (value === null) return null;
+      // A copy, so changing the caller's array afterwards cannot change a state without a delta.
+      if (value instanceof Uint8Array) return new Uint8Array(value);
+      break;
+  }
+  assertPlainValue(value);
+  return canonicalPlainValue(value);
 }

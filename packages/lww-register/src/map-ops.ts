@@ -1,6 +1,6 @@
 import type { HybridLogicalClock } from "@convergent/clocks";
-import { assertPlainValue, InvalidArgumentError, type PlainValue } from "@convergent/core";
-import { canonicalPlainValue } from "./canonical-value.js";
+import { InvalidArgumentError, type PlainValue } from "@convergent/core";
+import { storedValue } from "./canonical-value.js";
 import { stamp } from "./entry.js";
 import type { LwwMapEntry, LwwMapState } from "./lww-map.js";
 
@@ -47,8 +47,8 @@ export function setKey(
   value: PlainValue,
 ): LwwMapState {
   checkKey(key);
-  assertPlainValue(value);
-  return single(key, stamp(clock, state.get(key), canonicalPlainValue(value)));
+  const stored = storedValue(value);
+  return single(key, stamp(clock, state.get(key), stored));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { HybridLogicalClock } from "@convergent/clocks";
-import { assertPlainValue, type PlainValue } from "@convergent/core";
-import { canonicalPlainValue } from "./canonical-value.js";
+import type { PlainValue } from "@convergent/core";
+import { storedValue } from "./canonical-value.js";
 import { stamp } from "./entry.js";
 import type { LwwRegisterState } from "./lww-register.js";
 
@@ -16,8 +16,8 @@ export function set(
   clock: HybridLogicalClock,
   value: PlainValue,
 ): LwwRegisterState {
-  assertPlainValue(value);
-  return { entry: stamp(clock, state.entry, canonicalPlainValue(value)) };
+  const stored = storedValue(value);
+  return { entry: stamp(clock, state.entry, stored) };
 }
 
 /** The winning value, or undefined for a register nobody has written. Treat it as read-only. */

@@ -150,16 +150,25 @@ export function buildDotIndex(
   onDuplicate?: (d: Dot) => void,
 ): DotIndex {
   // First pass: each replica's counter range and live count, to pick its representation.
+  // Dots mostly come in runs of one replica, so the last replica's record is kept at hand
+  // rather than looked up per dot.
   const ranges = new Map<ReplicaId, { min: number; max: number; live: number }>();
+  let lastReplica: ReplicaId | undefined;
+  let last = { min: 0, max: 0, live: 0 };
   const measure = (d: Dot) => {
-    const range = ranges.get(d.replica);
-    if (range === undefined) {
-      ranges.set(d.replica, { min: d.counter, max: d.counter, live: 1 });
-    } else {
-      if (d.counter < range.min) range.min = d.counter;
-      if (d.counter > range.max) range.max = d.counter;
-      range.live++;
+    if (d.replica !== lastReplica) {
+      const range = ranges.get(d.replica);
+      lastReplica = d.replica;
+      if (range === undefined) {
+        last = { min: d.counter, max: d.counter, live: 1 };
+        ranges.set(d.replica, last);
+        return;
+      }
+      last = range;
     }
+    if (d.counter < last.min) last.min = d.counter;
+    if (d.counter > last.max) last.max = d.counter;
+    last.live++;
   };
   for (const dots of entries.values()) {
     if (isSingleDot(dots)) measure(dots);
@@ -175,13 +184,22 @@ export function buildDotIndex(
         : { offset: min, slots: new Array<ElementKey | undefined>(span).fill(undefined), live },
     );
   }
+  let placing: ReplicaId | undefined;
+  let into: ReplicaDots | undefined;
   const place = (d: Dot, key: ElementKey) => {
-    const dots = index.get(d.replica) as ReplicaDots;
-    const taken =
-      dots instanceof Map ? dots.has(d.counter) : dots.slots[d.counter - dots.offset] !== undefined;
-    if (taken) onDuplicate?.(d);
-    if (dots instanceof Map) dots.set(d.counter, key);
-    else dots.slots[d.counter - dots.offset] = key;
+    if (d.replica !== placing) {
+      placing = d.replica;
+      into = index.get(d.replica);
+    }
+    const dots = into as ReplicaDots;
+    if (dots instanceof Map) {
+      if (dots.has(d.counter)) onDuplicate?.(d);
+      dots.set(d.counter, key);
+    } else {
+      const at = d.counter - dots.offset;
+      if (dots.slots[at] !== undefined) onDuplicate?.(d);
+      dots.slots[at] = key;
+    }
   };
   for (const [key, dots] of entries) {
     if (isSingleDot(dots)) place(dots, key);

@@ -1,10 +1,10 @@
-import { replicaId } from "@convergent/clocks";
+import { ClockOverflowError, emptyCausalContext, replicaId } from "@convergent/clocks";
 import { type CrdtType, InvalidArgumentError, LocalReplica } from "@convergent/core";
 import { toWireImage } from "@convergent/core/testing";
 import { describe, expect, test } from "vitest";
 import { MAX_ELEMENT_STRING_LENGTH, type OrSetElement } from "./element.js";
 import { add, clear, createOrSet, has, orSet, remove } from "./or-set.js";
-import type { OrSetState } from "./state.js";
+import { makeState, type OrSetState } from "./state.js";
 
 const A = replicaId("a");
 
@@ -66,6 +66,15 @@ describe("bad arguments", () => {
     add(state, A, "c");
     expect(() => add(state, "" as typeof A, "c")).toThrow(InvalidArgumentError);
     expect(() => add(state, A, "c")).not.toThrow();
+  });
+
+  test("an add whose dot counter would pass Number.MAX_SAFE_INTEGER throws ClockOverflowError", () => {
+    const context = emptyCausalContext();
+    context.versionVector.set(A, Number.MAX_SAFE_INTEGER);
+    const state = makeState<OrSetElement>(new Map(), undefined, context);
+    const before = toWireImage(orSet, state);
+    expect(() => add(state, A, "c")).toThrow(ClockOverflowError);
+    expect(toWireImage(orSet, state)).toEqual(before);
   });
 
   test("removing an absent element is an empty delta", () => {

@@ -110,6 +110,41 @@ describe("joinInto", () => {
     expect([...forms].sort()).toEqual(["dense", "sparse"]);
   });
 
+  test("one-dot deltas (the short path) match the reference join, seen or unseen, live or removed", () => {
+    const elements: ElementKey[] = ["p", "q", 1, "kept"];
+    fc.assert(
+      fc.property(run, fc.nat({ max: 2 }), fc.nat({ max: 2 }), (steps, from, to) => {
+        const states = execute(steps);
+        const origin = states[from] as State;
+        const replica = replicas[from] as (typeof replicas)[number];
+        for (const element of elements) {
+          for (const delta of [add(origin, replica, element), remove(origin, replica, element)]) {
+            for (const target of [states[to] as State, origin]) {
+              const expected = referenceJoin(target, delta);
+              const joined = orSet.joinInto(orSet.clone(target), delta);
+              expect(orSet.equals(joined, expected)).toBe(true);
+            }
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test("a one-dot context whose entry holds another dot takes the general path", () => {
+    const [a, b] = replicas as [(typeof replicas)[number], (typeof replicas)[number]];
+    const target = orSet.empty();
+    orSet.joinInto(target, add(target, a, "x"));
+    // Not a state any replica produces: the entry's dot lies outside the context.
+    const odd = makeState<ElementKey>(
+      new Map<ElementKey, ElementDots>([["y", { replica: b, counter: 1 }]]),
+      undefined,
+      contextOfDots([{ replica: a, counter: 1 }]),
+    );
+    const expected = referenceJoin(target, odd);
+    expect(orSet.equals(orSet.joinInto(orSet.clone(target), odd), expected)).toBe(true);
+  });
+
   test("applying a delta costs the delta, not the target: the target's elements are never walked", () => {
     const replica = replicas[0] as (typeof replicas)[number];
     const target = orSet.empty();

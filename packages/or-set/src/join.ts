@@ -42,6 +42,7 @@ import { dotIndexOf, elementAt, type OrSetState } from "./state.js";
  */
 export function joinInto<E>(target: OrSetState<E>, source: OrSetState<E>): OrSetState<E> {
   if (target === source) return target;
+  if (joinOneDot(target, source)) return target;
   if (target.entries.size > 0) dropRemoved(target, source);
   const seen = target.context;
   for (const [key, dots] of source.entries) {
@@ -53,6 +54,60 @@ export function joinInto<E>(target: OrSetState<E>, source: OrSetState<E>): OrSet
   }
   joinContextInto(target.context, source.context);
   return target;
+}
+
+/**
+ * The join for the usual delta, one add or one remove of an element with a single dot: the
+ * source context is that one dot, and the source holds at most that dot on one element. The
+ * general path gives the same result; this one skips its scans of the source and allocates
+ * nothing. Returns false, changing nothing, when `source` has any other shape.
+ */
+function joinOneDot<E>(target: OrSetState<E>, source: OrSetState<E>): boolean {
+  const { versionVector, cloud } = source.context;
+  let replica: ReplicaId | undefined;
+  let counter = 0;
+  if (versionVector.size === 0 && cloud.size === 1) {
+    for (const [r, counters] of cloud) {
+      if (counters.size !== 1) return false;
+      replica = r;
+      for (const c of counters) counter = c;
+    }
+  } else if (versionVector.size === 1 && cloud.size === 0) {
+    for (const [r, c] of versionVector) {
+      if (c !== 1) return false;
+      replica = r;
+      counter = 1;
+    }
+  } else {
+    return false;
+  }
+  const { entries } = source;
+  if (entries.size > 1 || replica === undefined) return false;
+  let key: ElementKey | undefined;
+  let held: Dot | undefined;
+  for (const [k, dots] of entries) {
+    if (!isSingleDot(dots) || dots.counter !== counter || dots.replica !== replica) return false;
+    key = k;
+    held = dots;
+  }
+  const seen = target.context;
+  if (counter <= (seen.versionVector.get(replica) ?? 0) || seen.cloud.get(replica)?.has(counter)) {
+    // Seen already, so it is not inserted; if it is live here and the source no longer holds
+    // it, the source removed it.
+    if (target.entries.size === 0) return true;
+    const index = dotIndexOf(target);
+    const live = lookupDot(index, replica, counter);
+    if (live !== undefined) dropIfRemoved(target, source, index, live, replica, counter);
+    return true;
+  }
+  // Unseen, so it cannot be live here: nothing to drop.
+  if (key !== undefined && held !== undefined) {
+    insert(target, source, key, held);
+    addDotInPlace(seen, held);
+  } else {
+    addDotInPlace(seen, { replica, counter });
+  }
+  return true;
 }
 
 /** joinCausalContextInto, short-cut for the usual delta context: one dot above a gap. */

@@ -1,4 +1,11 @@
-import { type Dot, nextDot, type ReplicaId, replicaIdProblem } from "@convergent/clocks";
+import {
+  type CausalContext,
+  ClockOverflowError,
+  type Dot,
+  maxCounter,
+  type ReplicaId,
+  replicaIdProblem,
+} from "@convergent/clocks";
 import { InvalidArgumentError } from "@convergent/core";
 import { contextOfDot, contextOfDots } from "./context-of-dots.js";
 import type { ElementKey } from "./element.js";
@@ -30,7 +37,7 @@ export function makeMutators<E>(model: ElementModel<E>): OrSetMutators<E> {
     add(state, replica, element) {
       checkReplica(replica);
       const key = model.keyOf(element);
-      const fresh = nextDot(state.context, replica);
+      const fresh = freshDot(state.context, replica);
       const current = state.entries.get(key);
       const context =
         current === undefined ? contextOfDot(fresh) : contextOfDots([fresh, ...dotList(current)]);
@@ -55,6 +62,17 @@ export function makeMutators<E>(model: ElementModel<E>): OrSetMutators<E> {
 
 function observedContext(dots: ElementDots) {
   return isSingleDot(dots) ? contextOfDot(dots) : contextOfDots(dots);
+}
+
+/**
+ * `nextDot(context, replica)` (one past the highest counter of `replica` the state has seen)
+ * without its second check of the replica id, which `checkReplica` has just made; that check
+ * measured about 5% of an add.
+ */
+function freshDot(context: CausalContext, replica: ReplicaId): Dot {
+  const counter = maxCounter(context, replica) + 1;
+  if (counter > Number.MAX_SAFE_INTEGER) throw new ClockOverflowError("dot counter overflow");
+  return { replica, counter };
 }
 
 // One replica usually issues every operation in a row; validating its id once saves time on
