@@ -53,8 +53,11 @@ export async function microbench(
  */
 export function medianMs<T>(samples: number, setup: () => T, body: (input: T) => void): number {
   const times: number[] = [];
+  const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < samples; i++) {
     const input = setup();
+    // Collect earlier samples' garbage now, not inside the timed part.
+    gc?.();
     const start = performance.now();
     body(input);
     times.push(performance.now() - start);

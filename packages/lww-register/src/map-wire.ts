@@ -17,7 +17,7 @@ export const lwwMapWire: WireForm<LwwMapState> = {
     const plain: WirePlain[] = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
-      plain[i] = entryToWire(state.get(key) as LwwMapEntry, writer, [key]);
+      plain[i] = entryToWire(state.get(key) as LwwMapEntry, writer, key);
     }
     return plain;
   },

@@ -11,7 +11,7 @@ import { decoding } from "./wire-value.js";
 export const lwwRegisterWire: WireForm<LwwRegisterState> = {
   version: 1,
   toWire(state, writer) {
-    return state.entry === undefined ? [] : entryToWire(state.entry, writer, []);
+    return state.entry === undefined ? [] : entryToWire(state.entry, writer);
   },
   fromWire: (plain, reader) => decoding("lww-register", () => decodeRegister(plain, reader)),
 };

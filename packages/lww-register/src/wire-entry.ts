@@ -9,15 +9,21 @@ import {
 import type { LwwEntry } from "./entry.js";
 import { decodePlainValue } from "./wire-value.js";
 
-/** Appends `wallTime, logical, replica[, value]` to `prefix`: the layout both types share. */
+/** `[key, ]wallTime, logical, replica[, value]`: the layout both types share (the key only in maps). */
 export function entryToWire(
   entry: LwwEntry<PlainValue | undefined>,
   writer: WireWriter,
-  prefix: WirePlain[],
+  key?: string,
 ): WirePlain[] {
-  prefix.push(entry.wallTime, entry.logical, writer.replica(entry.replica));
-  if (entry.value !== undefined) prefix.push(entry.value);
-  return prefix;
+  // Array literals of their final length: pushing onto a prefix array doubled encode time.
+  const { wallTime, logical, value } = entry;
+  const replica = writer.replica(entry.replica);
+  if (key === undefined) {
+    return value === undefined ? [wallTime, logical, replica] : [wallTime, logical, replica, value];
+  }
+  return value === undefined
+    ? [key, wallTime, logical, replica]
+    : [key, wallTime, logical, replica, value];
 }
 
 /** Reads the entry that starts at `offset`; a missing value means a tombstone. */

@@ -17,7 +17,7 @@ import {
 } from "@convergent/core";
 import { buildDotIndex } from "./dot-index.js";
 import { compareKeys, type ElementKey } from "./element.js";
-import { dotList, type ElementDots } from "./element-dots.js";
+import { dotList, type ElementDots, isSingleDot } from "./element-dots.js";
 import type { ElementModel } from "./element-model.js";
 import { elementAt, makeState, type OrSetState } from "./state.js";
 
@@ -45,11 +45,12 @@ export function makeWireForm<E>(model: ElementModel<E>): WireForm<OrSetState<E>>
         [...(cloud.get(id) as ReadonlySet<number>)].sort((x, y) => x - y),
       ]);
       const entries: WirePlain[] = [...state.entries.keys()].sort(compareKeys).map((key) => {
-        const dots = [...dotList(state.entries.get(key) as ElementDots)].sort(compareDots);
-        return [
-          model.toWire(elementAt(state, key)),
-          dots.flatMap((d) => [replica(d.replica), d.counter]),
-        ];
+        const element = model.toWire(elementAt(state, key));
+        const held = state.entries.get(key) as ElementDots;
+        // Almost every element holds one dot: skip the copy, sort and flatMap for it.
+        if (isSingleDot(held)) return [element, [replica(held.replica), held.counter]];
+        const dots = [...dotList(held)].sort(compareDots);
+        return [element, dots.flatMap((d) => [replica(d.replica), d.counter])];
       });
       return [vector, clouds, entries];
     },
