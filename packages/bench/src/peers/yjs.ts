@@ -94,6 +94,7 @@ export function yjsSet(
 
 /** 3 replicas each set every key of a `keys`-key map (16-byte values), then sync into one. */
 export function yjsLwwMap(keys: number, samples: number): WorkloadFigures {
+  const names = Array.from({ length: keys }, (_, i) => `key-${i}`);
   const build = () => {
     const replicas = docs(3);
     for (const doc of replicas) {
@@ -102,7 +103,7 @@ export function yjsLwwMap(keys: number, samples: number): WorkloadFigures {
       batched(
         keys,
         (f) => doc.transact(f),
-        (i) => map.set(`key-${i}`, value),
+        (i) => map.set(names[i] as string, value),
       );
     }
     return replicas;
