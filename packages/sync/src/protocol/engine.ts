@@ -5,7 +5,17 @@
  * connection it came on, never a field of the frame. A rejected frame raises a typed event and a
  * counter and is otherwise ignored.
  */
-import { causalContextIncludes, emptyCausalContext, type ReplicaId } from "@convergent/clocks";
+import {
+  addDotInPlace,
+  type CausalContext,
+  causalContextIncludes,
+  cloneCausalContext,
+  type Dot,
+  emptyCausalContext,
+  joinCausalContextInto,
+  type MutableCausalContext,
+  type ReplicaId,
+} from "@convergent/clocks";
 import { ConvergentError, DEFAULT_DECODE_LIMITS, type DecodeLimits } from "@convergent/core";
 import type { DottedEntry, Keyspace } from "../keyspace/keyspace.js";
 import { answerMerkle, merkleStart } from "../merkle/repair.js";
@@ -15,6 +25,16 @@ import type { Scheduler, TimerHandle } from "../transports/scheduler.js";
 import type { Transport, Unsubscribe } from "../transports/transport.js";
 import { answerSyncRequest, applySyncResponse, syncRequest } from "./fast-path.js";
 import { decodeMessage, encodeMessage, type SyncMessage } from "./messages.js";
+
+/** A `fetch` that got no answer in time, or whose connection broke first. */
+export class FetchFailedError extends ConvergentError {
+  readonly peer: ReplicaId;
+
+  constructor(peer: ReplicaId, reason: "timeout" | "disconnected" | "unreachable" | "stopped") {
+    super("FETCH_FAILED", `read request to ${peer} failed: ${reason}`);
+    this.peer = peer;
+  }
+}
 
 export interface SyncEngineOptions {
   readonly keyspace: Keyspace;
@@ -34,6 +54,15 @@ export interface SyncEngineOptions {
    * exchange that fits in one frame.
    */
   readonly maxEntriesPerFrame?: number;
+  /**
+   * Causal delivery (default false): pushes carry the sender's context as their dependencies,
+   * and a received push is buffered until this keyspace has seen them, so no key ever shows an
+   * update before the updates it depends on. Sync responses (one frame) are complete and need
+   * no buffering. Costs a context per push and may delay a push until a sync fills the gap.
+   */
+  readonly causal?: boolean;
+  /** Causal pushes buffered at most (default 1024); beyond, the oldest is dropped (the fast path covers it). */
+  readonly maxBufferedPushes?: number;
   /** Run the fast path whenever a connection opens (default true). */
   readonly syncOnConnect?: boolean;
   /** Merkle repair; `false` turns it off. `intervalMs: 0` keeps it manual (`repairWith`). */
@@ -101,7 +130,37 @@ export interface SyncEngineStats {
 
 interface InFlightPush {
   readonly frame: Uint8Array;
+  /** The keys the push carried with their dots: the peer holds them once it acknowledges. */
+  readonly keys: readonly AcknowledgedKey[];
   retransmits: number;
+}
+
+/** A key a peer acknowledged, with the keyspace dots it had when it was pushed. */
+export interface AcknowledgedKey {
+  readonly key: string;
+  readonly dots: readonly Dot[];
+}
+
+/** What a peer answered to `fetch`. */
+export interface FetchResult {
+  readonly entries: readonly DottedEntry[];
+  /** The peer's whole context when it answered. */
+  readonly context: CausalContext;
+}
+
+interface BufferedPush {
+  readonly peer: ReplicaId;
+  readonly seq: number;
+  readonly deps: CausalContext;
+  readonly covered: CausalContext;
+  readonly entries: readonly DottedEntry[];
+}
+
+interface PendingFetch {
+  readonly peer: ReplicaId;
+  readonly resolve: (result: FetchResult) => void;
+  readonly reject: (error: FetchFailedError) => void;
+  readonly timer: TimerHandle;
 }
 
 interface PeerState {
@@ -123,7 +182,20 @@ export class SyncEngine {
   readonly #push: PushOptions | undefined;
   readonly #merkleOptions: MerkleOptions | undefined;
   readonly #peers = new Map<ReplicaId, PeerState>();
-  readonly #events = new Emitter<{ rejected: [RejectedFrame] }>();
+  readonly #events = new Emitter<{
+    rejected: [RejectedFrame];
+    acknowledged: [ReplicaId, readonly AcknowledgedKey[]];
+    peerContext: [ReplicaId, CausalContext];
+    synced: [ReplicaId];
+  }>();
+  readonly #fetches = new Map<number, PendingFetch>();
+  readonly #buffered: BufferedPush[] = [];
+  readonly #causal: boolean;
+  readonly #maxBuffered: number;
+  #delivering = false;
+  /** Own dots of local changes since the last flush (see CausalPush.covered). */
+  #covered: MutableCausalContext = emptyCausalContext();
+  #nextFetchId = 1;
   readonly #counters: Counters = {
     framesRejected: 0,
     syncRequestsSent: 0,
@@ -149,6 +221,8 @@ export class SyncEngine {
     this.#scheduler = options.scheduler;
     this.#limits = options.limits ?? DEFAULT_DECODE_LIMITS;
     this.#maxEntries = Math.max(1, options.maxEntriesPerFrame ?? 10_000);
+    this.#causal = options.causal ?? false;
+    this.#maxBuffered = Math.max(1, options.maxBufferedPushes ?? 1024);
     this.#random = options.random ?? Math.random;
     this.#gossip = options.gossip === false ? undefined : { ...DEFAULT_GOSSIP, ...options.gossip };
     this.#push = options.push === false ? undefined : { ...DEFAULT_PUSH, ...options.push };
@@ -167,7 +241,11 @@ export class SyncEngine {
       }),
       t.onPeerDisconnected((peer) => this.#forget(peer)),
       this.keyspace.subscribe((change) => {
-        if (change.origin === "local" && this.#push !== undefined) this.#queuePush(change.keys);
+        if (change.origin === "local" && this.#push !== undefined) {
+          if (this.#causal) this.#cover(change.keys);
+          this.#queuePush(change.keys);
+        }
+        if (change.origin === "remote" && this.#buffered.length > 0) this.#deliverBuffered();
       }),
     );
     if (syncOnConnect) for (const peer of t.peers()) this.syncWith(peer);
@@ -182,6 +260,53 @@ export class SyncEngine {
   /** Called for every dropped frame. */
   onRejected(handler: (event: RejectedFrame) => void): Unsubscribe {
     return this.#events.on("rejected", handler);
+  }
+
+  /**
+   * Called when `peer` acknowledged a push: it applied the pushed keys, each with the keyspace
+   * dots it had when pushed (a key's state includes every update up to those dots). A peer that
+   * only sends acknowledgements once its storage committed, as the replicated store does, makes
+   * this a durability acknowledgement.
+   */
+  onAcknowledged(
+    handler: (peer: ReplicaId, keys: readonly AcknowledgedKey[]) => void,
+  ): Unsubscribe {
+    return this.#events.on("acknowledged", handler);
+  }
+
+  /** Called with the keyspace context a peer announced in its sync request: what it has seen. */
+  onPeerContext(handler: (peer: ReplicaId, context: CausalContext) => void): Unsubscribe {
+    return this.#events.on("peerContext", handler);
+  }
+
+  /** Called after a sync response from `peer` was applied: we hold everything it had then. */
+  onSynced(handler: (peer: ReplicaId) => void): Unsubscribe {
+    return this.#events.on("synced", handler);
+  }
+
+  /**
+   * Asks `peer` for its current state of `keys` (a read-request); resolves with the keys it
+   * holds, with all their dots, or rejects with FetchFailedError after `timeoutMs`, when the
+   * connection breaks or the frame cannot be sent. The entries are not applied here.
+   */
+  fetch(peer: ReplicaId, keys: readonly string[], timeoutMs: number): Promise<FetchResult> {
+    return new Promise((resolve, reject) => {
+      if (this.#stopped) {
+        reject(new FetchFailedError(peer, "stopped"));
+        return;
+      }
+      const id = this.#nextFetchId++;
+      const timer = this.#after(timeoutMs, () => {
+        this.#fetches.delete(id);
+        reject(new FetchFailedError(peer, "timeout"));
+      });
+      this.#fetches.set(id, { peer, resolve, reject, timer });
+      if (!this.#send(peer, { kind: "read-request", id, keys })) {
+        this.#fetches.delete(id);
+        this.#clear(timer);
+        reject(new FetchFailedError(peer, "unreachable"));
+      }
+    });
   }
 
   stats(): SyncEngineStats {
@@ -216,27 +341,43 @@ export class SyncEngine {
 
   /** Pushes the current state of `keys` to `peer` now (read repair, or an eager hand-off). */
   push(peer: ReplicaId, keys: Iterable<string>): void {
+    this.#pushKeys(peer, keys, emptyCausalContext());
+  }
+
+  #pushKeys(peer: ReplicaId, keys: Iterable<string>, covered: CausalContext): void {
     let entries: DottedEntry[] = [];
     for (const key of keys) {
       const entry = this.keyspace.get(key);
       if (entry === undefined) continue;
       entries.push({ ...entry, dots: this.keyspace.dotsOf(key) });
       if (entries.length === this.#maxEntries) {
+        // Covered dots may belong to keys of any frame, so only the last frame claims them.
         this.#pushEntries(peer, entries);
         entries = [];
       }
     }
-    if (entries.length > 0) this.#pushEntries(peer, entries);
+    if (entries.length > 0) this.#pushEntries(peer, entries, covered);
   }
 
-  #pushEntries(peer: ReplicaId, entries: readonly DottedEntry[]): void {
+  #pushEntries(
+    peer: ReplicaId,
+    entries: readonly DottedEntry[],
+    covered: CausalContext = emptyCausalContext(),
+  ): void {
     const state = this.#peer(peer);
     const seq = state.nextPushSeq++;
-    const frame = this.#encode(peer, { kind: "delta-push", seq, entries });
+    const deps = this.#causal ? cloneCausalContext(this.keyspace.context) : undefined;
+    const frame = this.#encode(
+      peer,
+      deps !== undefined
+        ? { kind: "causal-push", seq, deps, covered, entries }
+        : { kind: "delta-push", seq, entries },
+    );
     if (this.#transport.send(peer, frame) !== "queued") return;
     this.#counters.pushesSent += 1;
     if (this.#push === undefined) return;
-    state.inFlight.set(seq, { frame, retransmits: 0 });
+    const keys = entries.map(({ key, dots }) => ({ key, dots }));
+    state.inFlight.set(seq, { frame, keys, retransmits: 0 });
     if (state.inFlight.size > this.#push.maxInFlight) {
       state.inFlight.delete(state.inFlight.keys().next().value as number);
     }
@@ -246,6 +387,10 @@ export class SyncEngine {
   /** Detaches from the transport and the keyspace and cancels every timer. */
   stop(): void {
     this.#stopped = true;
+    for (const [id, fetch] of this.#fetches) {
+      this.#fetches.delete(id);
+      fetch.reject(new FetchFailedError(fetch.peer, "stopped"));
+    }
     for (const unsubscribe of this.#subscriptions) unsubscribe();
     for (const timer of this.#timers) this.#scheduler.clearTimeout(timer);
     this.#timers.clear();
@@ -277,6 +422,7 @@ export class SyncEngine {
   #handle(peer: ReplicaId, message: SyncMessage): void {
     switch (message.kind) {
       case "sync-request": {
+        this.#events.emit("peerContext", peer, message.context);
         const response = answerSyncRequest(this.keyspace, message);
         if (response.entries.length <= this.#maxEntries) this.#send(peer, response);
         else {
@@ -304,6 +450,9 @@ export class SyncEngine {
           state.requestTimer = undefined;
         }
         if (this.#gossip !== undefined) this.#gossipDelay = this.#gossip.intervalMs;
+        // A response may only fill context gaps (no state change, so no keyspace event).
+        if (this.#buffered.length > 0) this.#deliverBuffered();
+        this.#events.emit("synced", peer);
         return;
       }
       case "merkle-digest":
@@ -316,15 +465,87 @@ export class SyncEngine {
         }
         return;
       }
+      case "causal-push":
+        this.#counters.pushesReceived += 1;
+        this.#buffered.push({
+          peer,
+          seq: message.seq,
+          deps: message.deps,
+          covered: message.covered,
+          entries: message.entries,
+        });
+        if (this.#buffered.length > this.#maxBuffered) this.#buffered.shift();
+        this.#deliverBuffered();
+        return;
       case "delta-push":
         this.keyspace.applyRemote(message.entries);
         this.#counters.pushesReceived += 1;
         this.#send(peer, { kind: "delta-ack", seq: message.seq });
         return;
-      case "delta-ack":
-        if (this.#peer(peer).inFlight.delete(message.seq)) this.#counters.acksReceived += 1;
+      case "delta-ack": {
+        const inFlight = this.#peer(peer).inFlight;
+        const push = inFlight.get(message.seq);
+        if (push === undefined) return;
+        inFlight.delete(message.seq);
+        this.#counters.acksReceived += 1;
+        this.#events.emit("acknowledged", peer, push.keys);
         return;
+      }
+      case "read-request": {
+        const entries: DottedEntry[] = [];
+        for (const key of message.keys) {
+          const entry = this.keyspace.get(key);
+          if (entry !== undefined) entries.push({ ...entry, dots: this.keyspace.dotsOf(key) });
+        }
+        const context = cloneCausalContext(this.keyspace.context);
+        this.#send(peer, { kind: "read-response", id: message.id, context, entries });
+        return;
+      }
+      case "read-response": {
+        const fetch = this.#fetches.get(message.id);
+        // Only the peer asked may answer: ids are per engine, not secrets.
+        if (fetch === undefined || fetch.peer !== peer) return;
+        this.#fetches.delete(message.id);
+        this.#clear(fetch.timer);
+        fetch.resolve({ entries: message.entries, context: message.context });
+        return;
+      }
     }
+  }
+
+  /** Applies every buffered causal push whose dependencies are now met, until none is. */
+  #deliverBuffered(): void {
+    if (this.#delivering) return;
+    this.#delivering = true;
+    try {
+      let progress = true;
+      while (progress) {
+        progress = false;
+        for (let i = 0; i < this.#buffered.length; i++) {
+          const push = this.#buffered[i] as BufferedPush;
+          const seen = cloneCausalContext(this.keyspace.context);
+          for (const entry of push.entries) for (const d of entry.dots) addDotInPlace(seen, d);
+          joinCausalContextInto(seen, push.covered);
+          if (!causalContextIncludes(seen, push.deps)) continue;
+          this.#buffered.splice(i, 1);
+          try {
+            this.keyspace.applyRemote(push.entries, push.covered);
+            this.#send(push.peer, { kind: "delta-ack", seq: push.seq });
+          } catch (error) {
+            this.#reject(push.peer, "causal-push", error);
+          }
+          progress = true;
+          break;
+        }
+      }
+    } finally {
+      this.#delivering = false;
+    }
+  }
+
+  /** Causal pushes waiting for their dependencies. */
+  get bufferedPushes(): number {
+    return this.#buffered.length;
   }
 
   #reject(peer: ReplicaId, kind: RejectedFrame["kind"], error: unknown): void {
@@ -354,12 +575,27 @@ export class SyncEngine {
   }
 
   #forget(peer: ReplicaId): void {
+    for (const [id, fetch] of this.#fetches) {
+      if (fetch.peer !== peer) continue;
+      this.#fetches.delete(id);
+      this.#clear(fetch.timer);
+      fetch.reject(new FetchFailedError(peer, "disconnected"));
+    }
     const state = this.#peers.get(peer);
     if (state === undefined) return;
     if (state.requestTimer !== undefined) this.#clear(state.requestTimer);
     // Pushes in flight died with the connection; the sync on reconnect covers them.
     state.inFlight.clear();
     state.requestTimer = undefined;
+  }
+
+  /** Records the own dots of a local change, which a later update of the key would hide. */
+  #cover(keys: readonly string[]): void {
+    for (const key of keys) {
+      for (const d of this.keyspace.dotsOf(key)) {
+        if (d.replica === this.keyspace.replica) addDotInPlace(this.#covered, d);
+      }
+    }
   }
 
   #queuePush(keys: readonly string[]): void {
@@ -369,7 +605,9 @@ export class SyncEngine {
       this.#flushTimer = undefined;
       const keys = [...this.#pending];
       this.#pending.clear();
-      for (const peer of this.#transport.peers()) this.push(peer, keys);
+      const covered = this.#covered;
+      this.#covered = emptyCausalContext();
+      for (const peer of this.#transport.peers()) this.#pushKeys(peer, keys, covered);
     });
   }
 

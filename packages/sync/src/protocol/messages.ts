@@ -14,6 +14,7 @@ import {
   type WireReader,
   type WireWriter,
 } from "@convergent/core";
+import { keyProblem, MAX_KEY_LENGTH } from "../keyspace/key.js";
 import type { DottedEntry } from "../keyspace/keyspace.js";
 import type { TypeRegistry } from "../keyspace/registry.js";
 import { ByteReader, ByteWriter } from "./bytes.js";
@@ -75,13 +76,52 @@ export interface DeltaAck {
   readonly seq: number;
 }
 
+/**
+ * Asks a peer for its current state of some keys (a read at a consistency level above one).
+ * `id` pairs the response with the request; the peer answers with every key it holds.
+ */
+export interface ReadRequest {
+  readonly kind: "read-request";
+  readonly id: number;
+  readonly keys: readonly string[];
+}
+
+/**
+ * The answer to a ReadRequest: the requested keys the sender holds, with all their dots, and the
+ * sender's whole context (what a causally consistent reader must catch up to before using them).
+ */
+export interface ReadResponse {
+  readonly kind: "read-response";
+  readonly id: number;
+  readonly context: CausalContext;
+  readonly entries: readonly DottedEntry[];
+}
+
+/**
+ * A DeltaPush for causal delivery: `deps` is the sender's context when it pushed, which covers
+ * the causal past of every update in the entries. `covered` names the sender's own dots that
+ * the entries' states include but no longer carry (superseded by a later update of the same
+ * key within one batch). The receiver applies the push only once its context, with the entries'
+ * dots and `covered`, includes `deps`; then joins `covered` and acknowledges.
+ */
+export interface CausalPush {
+  readonly kind: "causal-push";
+  readonly seq: number;
+  readonly deps: CausalContext;
+  readonly covered: CausalContext;
+  readonly entries: readonly DottedEntry[];
+}
+
 export type SyncMessage =
   | SyncRequest
   | SyncResponse
   | MerkleDigest
   | MerkleEntries
   | DeltaPush
-  | DeltaAck;
+  | DeltaAck
+  | ReadRequest
+  | ReadResponse
+  | CausalPush;
 
 const KIND_CODES = {
   "sync-request": 1,
@@ -90,6 +130,9 @@ const KIND_CODES = {
   "merkle-entries": 4,
   "delta-push": 5,
   "delta-ack": 6,
+  "read-request": 7,
+  "read-response": 8,
+  "causal-push": 9,
 } as const;
 
 const HASH_BYTES = 8;
@@ -169,6 +212,22 @@ export function encodeMessage(
       break;
     case "delta-ack":
       body.uint(message.seq);
+      break;
+    case "read-request":
+      body.uint(message.id);
+      body.uint(message.keys.length);
+      for (const key of message.keys) body.string(key);
+      break;
+    case "read-response":
+      body.uint(message.id);
+      writeContext(body, table, message.context);
+      writeEntries(body, table, registry, message.entries);
+      break;
+    case "causal-push":
+      body.uint(message.seq);
+      writeContext(body, table, message.deps);
+      writeContext(body, table, message.covered);
+      writeEntries(body, table, registry, message.entries);
       break;
   }
   const frame = new ByteWriter();
@@ -275,6 +334,34 @@ function decodeUnchecked(
     case KIND_CODES["delta-ack"]:
       message = { kind: "delta-ack", seq: reader.uint() };
       break;
+    case KIND_CODES["read-request"]: {
+      const id = reader.uint();
+      const count = countAtMost(reader, limits);
+      const keys: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const key = reader.string(Math.min(MAX_KEY_LENGTH, limits.maxStringLength));
+        const problem = keyProblem(key);
+        if (problem !== undefined) throw new DecodeError("INVALID_VALUE", problem);
+        keys.push(key);
+      }
+      message = { kind: "read-request", id, keys };
+      break;
+    }
+    case KIND_CODES["read-response"]: {
+      const id = reader.uint();
+      const context = readContext(reader, table, limits);
+      const entries = readEntries(reader, table, registry, limits);
+      message = { kind: "read-response", id, context, entries };
+      break;
+    }
+    case KIND_CODES["causal-push"]: {
+      const seq = reader.uint();
+      const deps = readContext(reader, table, limits);
+      const covered = readContext(reader, table, limits);
+      const entries = readEntries(reader, table, registry, limits);
+      message = { kind: "causal-push", seq, deps, covered, entries };
+      break;
+    }
     default:
       throw new DecodeError("MALFORMED", `unknown sync message kind ${header & 0x0f}`);
   }

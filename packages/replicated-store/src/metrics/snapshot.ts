@@ -1,0 +1,49 @@
+/**
+ * The plain, JSON-safe picture of a replica's metrics at one instant: what `metrics.snapshot()`
+ * returns, what `healthOf` judges and what `toPrometheus` renders. Lists are sorted by replica
+ * id (or level) so equal states print identically; times are milliseconds.
+ */
+import type { ReplicaId } from "@convergent/clocks";
+import type { SummarySnapshot } from "./windowed-summary.js";
+
+export type ConflictKind = "siblings" | "lww-overwrite";
+
+export interface PeerSnapshot {
+  readonly peer: ReplicaId;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  /** Wall-clock ms of the last successful sync, or undefined if none yet. */
+  readonly lastSyncAtMs: number | undefined;
+  /** Wall-clock ms when the peer was first reported (traffic or sync). */
+  readonly firstSeenAtMs: number;
+}
+
+export interface MetricsSnapshot {
+  /** When the snapshot was taken (the recorder's `now()`). */
+  readonly atMs: number;
+  /** The divergence window the health check holds lag and sync age to. */
+  readonly maxLagMs: number;
+  /** Span of the sliding window behind every `recent` figure. */
+  readonly windowMs: number;
+  /** Relative error bound α of every p50/p99 (see QuantileSketch). */
+  readonly relativeAccuracy: number;
+  readonly reads: {
+    readonly total: number;
+    readonly stale: number;
+    /** stale / total × 100 since start; 0 before the first read. */
+    readonly stalenessPercent: number;
+  };
+  readonly readLatency: SummarySnapshot;
+  readonly writes: {
+    readonly total: number;
+    readonly byLevel: readonly { readonly level: string; readonly count: number }[];
+  };
+  readonly writeLatency: SummarySnapshot;
+  /** Write time at the origin (its HLC) to apply time here, over every origin. */
+  readonly replicationLag: SummarySnapshot;
+  readonly replicationLagByOrigin: readonly (SummarySnapshot & { readonly origin: ReplicaId })[];
+  readonly conflicts: Readonly<Record<ConflictKind, number>>;
+  readonly peers: readonly PeerSnapshot[];
+}

@@ -1,0 +1,135 @@
+/**
+ * One `Transport` over several: the serve process accepts connections on its WebSocket server
+ * and dials its configured peers with client transports, but a replica runs one sync engine on
+ * one transport. Peers are merged by replica id: a peer is connected while at least one route
+ * reaches it (two replicas that list each other are connected twice), frames go out on the
+ * route that connected first, and connect/disconnect fire only when the first route opens and
+ * the last one closes, so the engine sees each peer once.
+ */
+import { compareReplicaIds, type ReplicaId } from "@convergent/clocks";
+import { InvalidArgumentError } from "@convergent/core";
+import {
+  Emitter,
+  type SendResult,
+  type Transport,
+  type TransportStats,
+  type Unsubscribe,
+} from "@convergent/sync";
+
+type Events = {
+  frame: [peer: ReplicaId, frame: Uint8Array];
+  connected: [peer: ReplicaId];
+  disconnected: [peer: ReplicaId];
+};
+
+export class MultiTransport implements Transport {
+  readonly localId: ReplicaId;
+  readonly #routes: readonly Transport[];
+  /** Per peer, the routes it is connected on, in the order they connected. */
+  readonly #peers = new Map<ReplicaId, Transport[]>();
+  readonly #events = new Emitter<Events>();
+  readonly #unsubscribes: Unsubscribe[] = [];
+  #droppedFrames = 0;
+  #droppedBytes = 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(localId: ReplicaId, routes: readonly Transport[]) {
+    for (const route of routes) {
+      if (route.localId !== localId) {
+        throw new InvalidArgumentError(`route speaks for ${route.localId}, not ${localId}`);
+      }
+    }
+    this.localId = localId;
+    this.#routes = [...routes];
+    for (const route of this.#routes) {
+      this.#unsubscribes.push(
+        route.onFrame((peer, frame) => this.#events.emit("frame", peer, frame)),
+        route.onPeerConnected((peer) => this.#connected(peer, route)),
+        route.onPeerDisconnected((peer) => this.#disconnected(peer, route)),
+      );
+      for (const peer of route.peers()) this.#connected(peer, route);
+    }
+  }
+
+  /** Whether `route` (one of the transports given) currently reaches `peer`. */
+  reaches(route: Transport, peer: ReplicaId): boolean {
+    return this.#peers.get(peer)?.includes(route) ?? false;
+  }
+
+  send(peer: ReplicaId, frame: Uint8Array): SendResult {
+    const route = this.#closing === undefined ? this.#peers.get(peer)?.[0] : undefined;
+    if (route !== undefined) return route.send(peer, frame);
+    this.#droppedFrames += 1;
+    this.#droppedBytes += frame.byteLength;
+    return this.#closing === undefined ? "unreachable" : "closed";
+  }
+
+  peers(): readonly ReplicaId[] {
+    return [...this.#peers.keys()].sort(compareReplicaIds);
+  }
+
+  onFrame(handler: (peer: ReplicaId, frame: Uint8Array) => void): Unsubscribe {
+    return this.#events.on("frame", handler);
+  }
+
+  onPeerConnected(handler: (peer: ReplicaId) => void): Unsubscribe {
+    return this.#events.on("connected", handler);
+  }
+
+  onPeerDisconnected(handler: (peer: ReplicaId) => void): Unsubscribe {
+    return this.#events.on("disconnected", handler);
+  }
+
+  stats(): TransportStats {
+    const total = {
+      framesSent: 0,
+      bytesSent: 0,
+      framesReceived: 0,
+      bytesReceived: 0,
+      framesDropped: this.#droppedFrames,
+      bytesDropped: this.#droppedBytes,
+    };
+    for (const route of this.#routes) {
+      const s = route.stats();
+      total.framesSent += s.framesSent;
+      total.bytesSent += s.bytesSent;
+      total.framesReceived += s.framesReceived;
+      total.bytesReceived += s.bytesReceived;
+      total.framesDropped += s.framesDropped;
+      total.bytesDropped += s.bytesDropped;
+    }
+    return total;
+  }
+
+  /** Closes every route; like any transport, fires no disconnect events while closing. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#events.clear();
+      for (const unsubscribe of this.#unsubscribes) unsubscribe();
+      this.#peers.clear();
+      await Promise.all(this.#routes.map((route) => route.close()));
+    })();
+    return this.#closing;
+  }
+
+  #connected(peer: ReplicaId, route: Transport): void {
+    const routes = this.#peers.get(peer);
+    if (routes === undefined) {
+      this.#peers.set(peer, [route]);
+      this.#events.emit("connected", peer);
+    } else if (!routes.includes(route)) {
+      routes.push(route);
+    }
+  }
+
+  #disconnected(peer: ReplicaId, route: Transport): void {
+    const routes = this.#peers.get(peer);
+    if (routes === undefined) return;
+    const index = routes.indexOf(route);
+    if (index < 0) return;
+    routes.splice(index, 1);
+    if (routes.length > 0) return;
+    this.#peers.delete(peer);
+    this.#events.emit("disconnected", peer);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * How a replica's keyspace lies in its StorageAdapter: per key, the key's state and keyspace
+ * dots as a one-entry sync frame; in meta, the keyspace causal context, the HLC's last
+ * timestamp, the replica id, and the dot reservation mark. Frames use fixed endpoint ids so the
+ * bytes do not depend on which replica wrote them, and are read back under the same validation
+ * as frames from the network.
+ */
+import {
+  type CausalContext,
+  emptyCausalContext,
+  type HlcTimestamp,
+  hlcFromBytes,
+  hlcToBytes,
+  maxCounter,
+  type ReplicaId,
+  replicaId,
+} from "@convergent/clocks";
+import { DEFAULT_DECODE_LIMITS, InvalidArgumentError } from "@convergent/core";
+import {
+  type DottedEntry,
+  decodeMessage,
+  encodeMessage,
+  type Keyspace,
+  type TypeRegistry,
+} from "@convergent/sync";
+import type { StorageAdapter, StorageBatch } from "../storage/storage.js";
+
+const ENDS = { sender: replicaId("~store"), receiver: replicaId("~disk") };
+const EMPTY = emptyCausalContext();
+
+/** Own keyspace dots are reserved this many at a time: one meta write per block. */
+export const DOT_BLOCK = 1024;
+
+export const META = {
+  context: "context",
+  hlc: "hlc",
+  replica: "replica-id",
+  dotMark: "dot-mark",
+} as const;
+
+const text = new TextEncoder();
+const untext = new TextDecoder();
+
+export function encodeEntry(registry: TypeRegistry, entry: DottedEntry): Uint8Array {
+  return encodeMessage(
+    { kind: "read-response", id: 0, context: EMPTY, entries: [entry] },
+    registry,
+    ENDS,
+  );
+}
+
+function decodeEntry(registry: TypeRegistry, bytes: Uint8Array): DottedEntry {
+  const message = decodeMessage(bytes, registry, ENDS, DEFAULT_DECODE_LIMITS);
+  const entry = message.kind === "read-response" ? message.entries[0] : undefined;
+  if (entry === undefined || message.kind !== "read-response" || message.entries.length !== 1) {
+    throw new InvalidArgumentError("a stored entry is not a one-entry frame");
+  }
+  return entry;
+}
+
+export function encodeContext(registry: TypeRegistry, context: CausalContext): Uint8Array {
+  return encodeMessage({ kind: "sync-request", context }, registry, ENDS);
+}
+
+function decodeContext(registry: TypeRegistry, bytes: Uint8Array): CausalContext {
+  const message = decodeMessage(bytes, registry, ENDS, DEFAULT_DECODE_LIMITS);
+  if (message.kind !== "sync-request")
+    throw new InvalidArgumentError("stored context is malformed");
+  return message.context;
+}
+
+function u53(value: number): Uint8Array {
+  return text.encode(String(value));
+}
+
+function fromU53(bytes: Uint8Array | undefined): number {
+  if (bytes === undefined) return 0;
+  const value = Number(untext.decode(bytes));
+  return Number.isSafeInteger(value) && value >= 0 ? value : 0;
+}
+
+export interface Recovered {
+  readonly hlc: HlcTimestamp | undefined;
+  readonly dotMark: number;
+  readonly keys: number;
+}
+
+/**
+ * Loads everything into an empty keyspace: the entries with their dots, the stored context,
+ * and then every own dot up to the reservation mark, so the next dot issued is above anything
+ * this replica could have handed out before the crash. Refuses storage written by another id.
+ */
+export async function recover(
+  storage: StorageAdapter,
+  keyspace: Keyspace,
+  self: ReplicaId,
+): Promise<Recovered> {
+  const { entries, meta } = await storage.load();
+  const owner = meta.get(META.replica);
+  if (owner !== undefined && untext.decode(owner) !== self) {
+    throw new InvalidArgumentError(
+      `this storage belongs to replica ${JSON.stringify(untext.decode(owner))}, not ${JSON.stringify(self)}; two replicas must never share storage`,
+    );
+  }
+  const registry = keyspace.registry;
+  const decoded = [...entries.values()].map((bytes) => decodeEntry(registry, bytes));
+  const storedContext = meta.get(META.context);
+  const context =
+    storedContext === undefined ? emptyCausalContext() : decodeContext(registry, storedContext);
+  keyspace.applyRemote(decoded, context);
+  const dotMark = fromU53(meta.get(META.dotMark));
+  if (dotMark > maxCounter(keyspace.context, self)) {
+    const burnt = emptyCausalContext();
+    burnt.versionVector.set(self, dotMark);
+    keyspace.applyRemote([], burnt);
+  }
+  const hlcBytes = meta.get(META.hlc);
+  return {
+    hlc: hlcBytes === undefined ? undefined : hlcFromBytes(hlcBytes),
+    dotMark,
+    keys: decoded.length,
+  };
+}
+
+/** The batch that makes `keys` (and the replica's context and clock) durable. */
+export function persistBatch(options: {
+  readonly keyspace: Keyspace;
+  readonly keys: Iterable<string>;
+  readonly hlc: HlcTimestamp;
+  readonly dotMark: number | undefined;
+  readonly self: ReplicaId;
+}): StorageBatch {
+  const { keyspace } = options;
+  const entries: [string, Uint8Array][] = [];
+  for (const key of options.keys) {
+    const entry = keyspace.get(key);
+    if (entry === undefined) continue;
+    entries.push([key, encodeEntry(keyspace.registry, { ...entry, dots: keyspace.dotsOf(key) })]);
+  }
+  const meta: [string, Uint8Array][] = [
+    [META.context, encodeContext(keyspace.registry, keyspace.context)],
+    [META.hlc, hlcToBytes(options.hlc)],
+    [META.replica, text.encode(options.self)],
+  ];
+  if (options.dotMark !== undefined) meta.push([META.dotMark, u53(options.dotMark)]);
+  return { entries, meta };
+}

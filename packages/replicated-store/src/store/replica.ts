@@ -1,0 +1,434 @@
+/**
+ * A replica of the store: a keyspace of typed CRDT values (from `@convergent/sync`) made
+ * durable in a StorageAdapter and kept in sync by a SyncEngine, with consistency levels per
+ * operation, session tokens, deletes by causal context and subscriptions. Every local change is
+ * committed to storage before it is acknowledged at `one` and before any frame can show it to a
+ * peer (the output gate), so a restarted replica never reuses a dot a peer has seen.
+ */
+import {
+  cloneCausalContext,
+  type Dot,
+  HybridLogicalClock,
+  type ReplicaId,
+  replicaId,
+} from "@convergent/clocks";
+import { type CrdtType, InvalidArgumentError } from "@convergent/core";
+import { gCounter } from "@convergent/g-counter";
+import {
+  type AnyCrdtType,
+  Keyspace,
+  KeyTypeConflictError,
+  realTimeScheduler,
+  type Scheduler,
+  SyncEngine,
+  type SyncEngineOptions,
+  type Transport,
+  type Unsubscribe,
+} from "@convergent/sync";
+import { type MetricsHooks, noMetrics } from "../metrics-hooks.js";
+import type { StorageAdapter } from "../storage/storage.js";
+import { AckTracker } from "./acks.js";
+import { type CatchUpDeps, catchUp } from "./catch-up.js";
+import { type ChangeEvent, ChangeObserver } from "./changes.js";
+import { assertUserKey, deletionDelta, deletionKey, isDeleted } from "./deletion.js";
+import { Durability } from "./durability.js";
+import { ConsistencyTimeoutError, ReplicaClosedError, SessionTimeoutError } from "./errors.js";
+import {
+  CounterHandle,
+  GCounterHandle,
+  MapHandle,
+  MvRegisterHandle,
+  RegisterHandle,
+  SetHandle,
+} from "./handles.js";
+import { type ConsistencyLevel, levelName, replicasFor } from "./levels.js";
+import { OutputGate } from "./output-gate.js";
+import { recover } from "./persistence.js";
+import { readFromPeers } from "./quorum-read.js";
+import { EMPTY_TOKEN, Session, type SessionToken, tokenWith } from "./session.js";
+import { BUILT_IN_RESETS, type MutatorContext, type ResetFn, storeRegistry } from "./types.js";
+
+export interface ReplicaOptions {
+  readonly id: ReplicaId | string;
+  readonly transport: Transport;
+  readonly storage: StorageAdapter;
+  /**
+   * The other replicas of the cluster. N = peers.length + 1 sizes `quorum` and `all`; without
+   * it N is 1 + the peers connected when the operation starts (weaker: see the README).
+   */
+  readonly peers?: readonly (ReplicaId | string)[];
+  /** Timers (defaults to the wall clock); pass a SimulatedNetwork's scheduler in tests. */
+  readonly scheduler?: Scheduler;
+  /** The HLC for LWW writes; by default one restored from storage, on `now`. */
+  readonly clock?: HybridLogicalClock;
+  /** Wall-clock milliseconds for the HLC and replication lag (default Date.now). */
+  readonly now?: () => number;
+  /** User types besides the five built-in ones. */
+  readonly types?: readonly AnyCrdtType[];
+  /** Resets (used by `delete`) for user types, by type tag. */
+  readonly resets?: Readonly<Record<string, ResetFn>>;
+  readonly metrics?: MetricsHooks;
+  /** Default timeout of operations at levels above `one` and of session waits (5000 ms). */
+  readonly timeoutMs?: number;
+  /**
+   * Causal delivery (default true): remote updates are applied only after the updates they
+   * depend on, and reads above `one` catch up with the replicas they read from rather than
+   * taking single keys out of their context. `false` trades that for lower latency.
+   */
+  readonly causal?: boolean;
+  /** Passed to the SyncEngine (gossip, push, merkle, limits). */
+  readonly sync?: Omit<SyncEngineOptions, "keyspace" | "transport" | "scheduler">;
+}
+
+export interface WriteOptions {
+  readonly level?: ConsistencyLevel;
+  readonly timeoutMs?: number;
+  readonly session?: Session;
+}
+
+export interface ReadOptions {
+  readonly level?: ConsistencyLevel;
+  readonly timeoutMs?: number;
+  readonly session?: Session;
+}
+
+export interface WriteResult {
+  /** The keyspace dot of this write. */
+  readonly dot: Dot;
+  /** The key's keyspace dots after the write (latest per origin replica). */
+  readonly version: readonly Dot[];
+  /** A session token that includes this write. */
+  readonly token: SessionToken;
+}
+
+/** A delete of a key this replica never saw writes nothing: `dot` is then undefined. */
+export interface DeleteResult extends Omit<WriteResult, "dot"> {
+  readonly dot: Dot | undefined;
+}
+
+export interface ReadResult<V> {
+  readonly value: V;
+  /** False for a key never written or deleted (value is then the type's empty value). */
+  readonly exists: boolean;
+  /** The key's keyspace dots (latest per origin): the version this read saw. */
+  readonly version: readonly Dot[];
+  /** True when the value holds concurrent siblings (an MV-Register with several values). */
+  readonly siblings: boolean;
+  /** A session token that includes what this read saw. */
+  readonly token: SessionToken;
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/** Opens storage, recovers the keyspace, and starts syncing. */
+export async function createReplica(options: ReplicaOptions): Promise<Replica> {
+  const id = replicaId(options.id);
+  const registry = storeRegistry(options.types ?? []);
+  const keyspace = new Keyspace({ replica: id, registry });
+  const recovered = await recover(options.storage, keyspace, id);
+  const now = options.now ?? Date.now;
+  let clock = options.clock;
+  if (clock === undefined) {
+    clock = new HybridLogicalClock(id, {
+      physicalTime: now,
+      ...(recovered.hlc === undefined ? {} : { last: { ...recovered.hlc, replica: id } }),
+    });
+  } else if (recovered.hlc !== undefined) {
+    clock.receive(recovered.hlc);
+  }
+  return new Replica(options, keyspace, clock, recovered.dotMark, now);
+}
+
+export class Replica {
+  readonly id: ReplicaId;
+  readonly keyspace: Keyspace;
+  readonly engine: SyncEngine;
+  readonly clock: HybridLogicalClock;
+  readonly #storage: StorageAdapter;
+  readonly #scheduler: Scheduler;
+  readonly #metrics: MetricsHooks;
+  readonly #gate: OutputGate;
+  readonly #acks: AckTracker;
+  readonly #changes: ChangeObserver;
+  readonly #resets: ReadonlyMap<string, ResetFn>;
+  readonly #peers: readonly ReplicaId[] | undefined;
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+  readonly #causal: boolean;
+  readonly #subscriptions: Unsubscribe[] = [];
+  readonly #durability: Durability;
+  readonly #catchUpDeps: CatchUpDeps;
+  #closed = false;
+
+  constructor(
+    options: ReplicaOptions,
+    keyspace: Keyspace,
+    clock: HybridLogicalClock,
+    dotMark: number,
+    now: () => number,
+  ) {
+    this.id = keyspace.replica;
+    this.keyspace = keyspace;
+    this.clock = clock;
+    this.#now = now;
+    this.#causal = options.causal ?? true;
+    this.#storage = options.storage;
+    this.#scheduler = options.scheduler ?? realTimeScheduler;
+    this.#metrics = options.metrics ?? noMetrics;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#peers = options.peers?.map((p) => replicaId(p));
+    this.#resets = new Map([...BUILT_IN_RESETS, ...Object.entries(options.resets ?? {})]);
+    this.#gate = new OutputGate(options.transport, this.#metrics);
+    this.#durability = new Durability({
+      storage: options.storage,
+      gate: this.#gate,
+      scheduler: this.#scheduler,
+      keyspace,
+      clock,
+      dotMark,
+    });
+    this.#acks = new AckTracker(this.#scheduler);
+    this.#changes = new ChangeObserver(keyspace, this.#metrics, now);
+    // Persist first, so every later listener (and the engine) runs after the write was issued.
+    this.#subscriptions.push(
+      keyspace.subscribe((change) => this.#durability.persist(change.keys, change.origin)),
+    );
+    this.engine = new SyncEngine({
+      causal: this.#causal,
+      ...options.sync,
+      keyspace,
+      transport: this.#gate,
+      scheduler: this.#scheduler,
+    });
+    this.#catchUpDeps = {
+      keyspace,
+      engine: this.engine,
+      scheduler: this.#scheduler,
+      peers: () => this.#gate.peers(),
+    };
+    this.#subscriptions.push(
+      keyspace.subscribe((change) => this.#changes.changed(change)),
+      this.engine.onAcknowledged((peer, keys) => this.#acks.acknowledged(peer, keys)),
+      this.engine.onPeerContext((peer, context) => this.#acks.peerContext(peer, context)),
+      this.engine.onSynced((peer) => this.#metrics.synced({ peer, atMs: this.#now() })),
+    );
+  }
+
+  /** The replica's whole keyspace context as a session token (everything it has seen). */
+  token(): SessionToken {
+    return Object.freeze({ context: cloneCausalContext(this.keyspace.context) });
+  }
+
+  /**
+   * Applies `mutator(state, { replica, clock })`'s delta to `key` as a local update, durably,
+   * then waits for the level's replicas. The mutator must return a delta and not change state.
+   */
+  async update<S, V>(
+    key: string,
+    type: CrdtType<S, V>,
+    mutator: (state: S, context: MutatorContext) => S,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    this.#assertOpen();
+    assertUserKey(key);
+    const required = this.#required(options.level ?? "one");
+    const current = this.#stateOf(key, type);
+    const delta = mutator(current, { replica: this.id, clock: this.clock });
+    return this.#commit(key, type, delta, options, required);
+  }
+
+  /** Reads `key` as `type` at the given level (default `one`). */
+  async read<S, V>(
+    key: string,
+    type: CrdtType<S, V>,
+    options: ReadOptions = {},
+  ): Promise<ReadResult<V>> {
+    this.#assertOpen();
+    assertUserKey(key);
+    const started = this.#scheduler.now();
+    const level = options.level ?? "one";
+    const required = this.#required(level);
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    if (options.session !== undefined) {
+      await catchUp(
+        this.#catchUpDeps,
+        options.session.token.context,
+        timeoutMs,
+        () => new SessionTimeoutError(timeoutMs),
+      );
+    }
+    this.#stateOf(key, type); // type check before any network work
+    let stale: boolean;
+    if (required > 1) {
+      const read = { key, level: levelName(level), required, timeoutMs, causal: this.#causal };
+      stale = await readFromPeers({ ...this.#catchUpDeps, self: this.id }, type, read);
+    } else stale = this.#acks.behindSomePeer(this.keyspace.context);
+    const result = this.#snapshot(key, type);
+    options.session?.observe(result.token);
+    this.#metrics.read({ key, stale, latencyMs: this.#scheduler.now() - started });
+    return result;
+  }
+
+  /**
+   * Deletes `key` by causal context: applies the type's reset (if it has one) and records the
+   * key's dots as deleted. Updates this replica had not seen when deleting survive and make
+   * the key exist again, holding only their effects (for types with a reset).
+   */
+  async delete(key: string, options: WriteOptions = {}): Promise<DeleteResult> {
+    this.#assertOpen();
+    assertUserKey(key);
+    const required = this.#required(options.level ?? "one");
+    const entry = this.keyspace.get(key);
+    if (entry === undefined) {
+      // Nothing observed, nothing to delete; the write is trivially everywhere it needs to be.
+      return { dot: undefined, version: [], token: options.session?.token ?? EMPTY_TOKEN };
+    }
+    const type = this.keyspace.registry.get(entry.tag) as AnyCrdtType;
+    const reset = this.#resets.get(entry.tag);
+    const delta = reset?.(entry.state, { replica: this.id, clock: this.clock });
+    if (delta !== undefined) this.keyspace.applyDelta(key, type, delta);
+    const record = deletionDelta(this.keyspace.dotsOf(key));
+    return this.#commit(deletionKey(key), gCounter as AnyCrdtType, record, options, required, key);
+  }
+
+  counter(key: string): CounterHandle {
+    assertUserKey(key);
+    return new CounterHandle(this, key);
+  }
+
+  gCounter(key: string): GCounterHandle {
+    assertUserKey(key);
+    return new GCounterHandle(this, key);
+  }
+
+  set(key: string): SetHandle {
+    assertUserKey(key);
+    return new SetHandle(this, key);
+  }
+
+  register(key: string): RegisterHandle {
+    assertUserKey(key);
+    return new RegisterHandle(this, key);
+  }
+
+  mvRegister(key: string): MvRegisterHandle {
+    assertUserKey(key);
+    return new MvRegisterHandle(this, key);
+  }
+
+  map(key: string): MapHandle {
+    assertUserKey(key);
+    return new MapHandle(this, key);
+  }
+
+  /** A new session, optionally continuing from a token (from another replica or a client). */
+  session(token: SessionToken = EMPTY_TOKEN): Session {
+    return new Session(token);
+  }
+
+  /** Calls `listener` for every change of a user key, local or remote (deletes included). */
+  subscribe(listener: (event: ChangeEvent) => void): Unsubscribe {
+    return this.#changes.subscribe(undefined, listener);
+  }
+
+  /** Calls `listener` for every change of `key`. */
+  subscribeKey(key: string, listener: (event: ChangeEvent) => void): Unsubscribe {
+    assertUserKey(key);
+    return this.#changes.subscribe(key, listener);
+  }
+
+  /** Connected peers, ascending. */
+  connectedPeers(): readonly ReplicaId[] {
+    return this.#gate.peers();
+  }
+
+  /** Stops syncing, waits for every issued write to be durable, and closes the storage. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.engine.stop();
+    this.#acks.clear();
+    for (const unsubscribe of this.#subscriptions) unsubscribe();
+    this.#durability.close();
+    await this.#durability.last.catch(() => {});
+    await this.#gate.close();
+    await this.#storage.close();
+  }
+
+  async #commit(
+    key: string,
+    type: AnyCrdtType,
+    delta: unknown,
+    options: WriteOptions,
+    required: number,
+    reportedKey = key,
+  ): Promise<WriteResult> {
+    const started = this.#scheduler.now();
+    const level = options.level ?? "one";
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const dot = this.keyspace.applyDelta(key, type, delta);
+    const durable = this.#durability.last;
+    const waiter = required > 1 ? this.#acks.wait(key, dot, required, timeoutMs) : undefined;
+    await durable;
+    const version = this.keyspace.dotsOf(reportedKey);
+    const token = tokenWith(options.session?.token ?? EMPTY_TOKEN, [dot, ...version]);
+    options.session?.observe(token);
+    if (waiter !== undefined) {
+      waiter.confirm(this.id);
+      const outcome = await waiter.promise;
+      if (!outcome.ok) {
+        throw new ConsistencyTimeoutError({
+          operation: "write",
+          key: reportedKey,
+          level: levelName(level),
+          required,
+          confirmed: [this.id, ...outcome.confirmed.filter((r) => r !== this.id)],
+          timeoutMs,
+        });
+      }
+    }
+    this.#metrics.write({
+      key: reportedKey,
+      latencyMs: this.#scheduler.now() - started,
+      level: levelName(level),
+    });
+    return { dot, version, token };
+  }
+
+  #snapshot<S, V>(key: string, type: CrdtType<S, V>): ReadResult<V> {
+    const entry = this.keyspace.get(key);
+    const version = this.keyspace.dotsOf(key);
+    const token = tokenWith(EMPTY_TOKEN, version);
+    if (entry === undefined || isDeleted(this.keyspace, key)) {
+      return { value: type.value(type.empty()), exists: false, version, siblings: false, token };
+    }
+    const value = type.value(entry.state as S);
+    const siblings = entry.tag === "mv-register" && Array.isArray(value) && value.length > 1;
+    return { value, exists: true, version, siblings, token };
+  }
+
+  #stateOf<S, V>(key: string, type: CrdtType<S, V>): S {
+    if (this.keyspace.registry.get(type.name) !== type) {
+      throw new InvalidArgumentError(`type "${type.name}" is not registered with this replica`);
+    }
+    const entry = this.keyspace.get(key);
+    if (entry === undefined) return type.empty();
+    if (entry.tag !== type.name) throw new KeyTypeConflictError(key, entry.tag, type.name);
+    return entry.state as S;
+  }
+
+  #required(level: ConsistencyLevel): number {
+    const n = this.#peers === undefined ? this.#gate.peers().length + 1 : this.#peers.length + 1;
+    const required = replicasFor(level, n);
+    if (this.#peers !== undefined && required > n) {
+      throw new InvalidArgumentError(
+        `level ${levelName(level)} needs ${required} replicas; the cluster has ${n}`,
+      );
+    }
+    return required;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ReplicaClosedError();
+  }
+}
