@@ -1,3 +1,4 @@
+export * from "./canonical-value.js";
 export * from "./crdt.js";
 export * from "./errors.js";
 export * from "./local-replica.js";

@@ -1,6 +1,5 @@
 import type { HybridLogicalClock } from "@convergent/clocks";
-import { InvalidArgumentError, type PlainValue } from "@convergent/core";
-import { storedValue } from "./canonical-value.js";
+import { InvalidArgumentError, type PlainValue, storedPlainValue } from "@convergent/core";
 import { stamp } from "./entry.js";
 import type { LwwMapEntry, LwwMapState } from "./lww-map.js";
 
@@ -47,7 +46,7 @@ export function setKey(
   value: PlainValue,
 ): LwwMapState {
   checkKey(key);
-  const stored = storedValue(value);
+  const stored = storedPlainValue(value);
   return single(key, stamp(clock, state.get(key), stored));
 }
 

@@ -1,6 +1,6 @@
 import type { HybridLogicalClock } from "@convergent/clocks";
 import type { PlainValue } from "@convergent/core";
-import { storedValue } from "./canonical-value.js";
+import { storedPlainValue } from "@convergent/core";
 import { stamp } from "./entry.js";
 import type { LwwRegisterState } from "./lww-register.js";
 
@@ -16,7 +16,7 @@ export function set(
   clock: HybridLogicalClock,
   value: PlainValue,
 ): LwwRegisterState {
-  const stored = storedValue(value);
+  const stored = storedPlainValue(value);
   return { entry: stamp(clock, state.entry, stored) };
 }
 

@@ -1,11 +1,11 @@
 import {
+  canonicalPlainValue,
   DecodeError,
   type DecodeLimits,
   FORBIDDEN_KEYS,
   MAX_PLAIN_DEPTH,
   type PlainValue,
 } from "@convergent/core";
-import { canonicalPlainValue } from "./canonical-value.js";
 
 /**
  * Validates an untrusted sibling value against PlainValue and the decode limits, then returns

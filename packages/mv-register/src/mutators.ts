@@ -7,11 +7,11 @@ import {
 } from "@convergent/clocks";
 import {
   assertPlainValue,
+  canonicalPlainValue,
   InvalidArgumentError,
   type PlainValue,
   plainValueProblem,
 } from "@convergent/core";
-import { canonicalPlainValue } from "./canonical-value.js";
 import { value } from "./queries.js";
 import { assertReplica, dotKey, type MvRegisterState } from "./state.js";
 

@@ -6,7 +6,7 @@
 /** @type {Readonly<Record<string, number>>} */
 export const OWN_GZIP_BUDGETS = Object.freeze({
   "@convergent/clocks": 4100,
-  "@convergent/core": 1500,
+  "@convergent/core": 1700, // canonicalPlainValue moved here from lww-register and mv-register
   "@convergent/g-counter": 1300,
   "@convergent/pn-counter": 1600,
   "@convergent/or-set": 5100,

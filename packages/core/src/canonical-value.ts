@@ -1,4 +1,4 @@
-import { assertPlainValue, hasLoneSurrogate, type PlainValue } from "@convergent/core";
+import { assertPlainValue, hasLoneSurrogate, type PlainValue } from "./plain-value.js";
 
 /**
  * A frozen deep copy of an already validated value in one canonical representation: object keys
@@ -27,7 +27,7 @@ export function canonicalPlainValue(value: PlainValue): PlainValue {
  * anything else, valid or not, goes through `assertPlainValue` (so errors read the same), then
  * `canonicalPlainValue`.
  */
-export function storedValue(value: PlainValue): PlainValue {
+export function storedPlainValue(value: PlainValue): PlainValue {
   switch (typeof value) {
     case "number":
       // `value === 0` also holds for -0, which is stored as 0.

@@ -1,7 +1,7 @@
-import { assertPlainValue, type PlainValue } from "@convergent/core";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { canonicalPlainValue, storedValue } from "./canonical-value.js";
+import { canonicalPlainValue, storedPlainValue } from "./canonical-value.js";
+import { assertPlainValue, type PlainValue } from "./plain-value.js";
 
 /** What a write stored before the short path: validate, then copy. */
 function reference(value: unknown): { value: PlainValue } | { error: string } {
@@ -15,7 +15,7 @@ function reference(value: unknown): { value: PlainValue } | { error: string } {
 
 function outcome(value: unknown): { value: PlainValue } | { error: string } {
   try {
-    return { value: storedValue(value as PlainValue) };
+    return { value: storedPlainValue(value as PlainValue) };
   } catch (error) {
     return { error: `${(error as Error).name}: ${(error as Error).message}` };
   }
@@ -37,7 +37,7 @@ const value = fc.oneof(
   fc.anything({ withTypedArray: true, withBigInt: true, withNullPrototype: true }),
 );
 
-describe("storedValue", () => {
+describe("storedPlainValue", () => {
   test("accepts, rejects and copies exactly as assertPlainValue then canonicalPlainValue", () => {
     fc.assert(
       fc.property(value, (v) => {
@@ -56,19 +56,19 @@ describe("storedValue", () => {
   });
 
   test("stores -0 as 0", () => {
-    expect(Object.is(storedValue(-0), 0)).toBe(true);
+    expect(Object.is(storedPlainValue(-0), 0)).toBe(true);
   });
 
   test("copies a byte array, so later changes to the argument change nothing", () => {
     const bytes = new Uint8Array([1, 2, 3]);
-    const stored = storedValue(bytes) as Uint8Array;
+    const stored = storedPlainValue(bytes) as Uint8Array;
     bytes[0] = 9;
     expect(stored).not.toBe(bytes);
     expect([...stored]).toEqual([1, 2, 3]);
   });
 
   test("stores a Buffer (a Uint8Array subclass) as a plain Uint8Array", () => {
-    const stored = storedValue(Buffer.from([4, 5])) as Uint8Array;
+    const stored = storedPlainValue(Buffer.from([4, 5])) as Uint8Array;
     expect(Object.getPrototypeOf(stored)).toBe(Uint8Array.prototype);
     expect([...stored]).toEqual([4, 5]);
   });
