@@ -143,15 +143,17 @@ test("three processes converge, report metrics and health, shut down cleanly and
   await stop(b, "SIGTERM");
   const sick = await eventually(
     async () => {
+      // Under CI load another peer's gossip may also run late; wait for b's reason itself.
       const h = await health(c);
-      return h.status === 503 ? h : undefined;
+      return h.status === 503 && /peer b|\(was b\)/.test(h.body.reasons.join("\n")) ? h : undefined;
     },
     8_000,
-    "c unhealthy",
+    "c unhealthy because of b",
   );
-  expect(sick.body.reasons.join("\n")).toMatch(/peer b|\(was b\)/);
+  expect(sick.status).toBe(503);
   // a only accepted b's connection, so b leaving is not a fault of a's.
-  expect((await health(a)).status).toBe(200);
+  const atA = await health(a);
+  expect(atA.status === 200 || !/peer b|\(was b\)/.test(atA.body.reasons.join("\n"))).toBe(true);
   await put(a, "while-b-down", 42);
 
   // b restarted alone (no peers, another port): what it acknowledged before is on disk.
