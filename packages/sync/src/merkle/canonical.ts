@@ -7,8 +7,23 @@ import type { ReplicaId } from "@convergent/clocks";
 import type { AnyCrdtType } from "../keyspace/registry.js";
 import { ByteWriter } from "../protocol/bytes.js";
 import { writePlain } from "../protocol/plain.js";
+import { hash64 } from "./hash.js";
 
-export function canonicalEntryBytes(key: string, type: AnyCrdtType, state: unknown): Uint8Array {
+// Hashing runs once per changed key; one reused buffer spares an allocation and a copy each time.
+const scratch = new ByteWriter();
+
+/** The 64-bit Merkle hash of an entry: `hash64` of its canonical bytes. */
+export function entryHash(
+  key: string,
+  type: AnyCrdtType,
+  state: unknown,
+): readonly [number, number] {
+  scratch.reset();
+  writeCanonical(scratch, key, type, state);
+  return hash64(scratch.view());
+}
+
+function writeCanonical(writer: ByteWriter, key: string, type: AnyCrdtType, state: unknown): void {
   const ids: ReplicaId[] = [];
   const index = new Map<ReplicaId, number>();
   const plain = type.wire.toWire(state, {
@@ -22,12 +37,10 @@ export function canonicalEntryBytes(key: string, type: AnyCrdtType, state: unkno
       return i;
     },
   });
-  const writer = new ByteWriter();
   writer.string(key);
   writer.string(type.name);
   writer.uint(type.wire.version);
   writer.uint(ids.length);
   for (const id of ids) writer.string(id);
   writePlain(writer, plain);
-  return writer.finish();
 }

@@ -8,8 +8,8 @@
  */
 import type { Keyspace } from "../keyspace/keyspace.js";
 import { utf8Bytes } from "../protocol/bytes.js";
-import { canonicalEntryBytes } from "./canonical.js";
-import { hash64, murmur3 } from "./hash.js";
+import { entryHash } from "./canonical.js";
+import { murmur3, salted32 } from "./hash.js";
 
 export const MERKLE_FAN_OUT = 16;
 export const DEFAULT_MERKLE_DEPTH = 4;
@@ -19,11 +19,13 @@ export class MerkleTree {
   readonly #keyspace: Keyspace;
   /** levels[l] holds 16^l nodes as pairs of uint32 halves. */
   readonly #levels: Uint32Array[] = [];
-  readonly #itemHashes = new Map<string, readonly [number, number]>();
   readonly #buckets = new Map<string, number>();
-  readonly #members = new Map<number, Set<string>>();
+  /** Per leaf bucket, the 64-bit hash of each entry in it. */
+  readonly #members = new Map<number, Map<string, readonly [number, number]>>();
+  #count = 0;
   readonly #dirty = new Set<string>();
   readonly #unsubscribe: () => void;
+  #walks = 0;
 
   /** Builds the tree once from the keyspace's current entries, then follows its changes. */
   constructor(keyspace: Keyspace, depth = DEFAULT_MERKLE_DEPTH) {
@@ -65,13 +67,58 @@ export class MerkleTree {
     return out;
   }
 
+  /** The digest of node `index` at `level` folded to 32 bits under `salt` (see `salted32`). */
+  saltedDigest(level: number, index: number, salt: number): number {
+    this.flush();
+    const nodes = this.#levels[level] as Uint32Array;
+    return salted32(nodes[2 * index] as number, nodes[2 * index + 1] as number, salt);
+  }
+
+  /**
+   * A salt for a new repair walk when the caller has no random source: it differs from walk to
+   * walk and with the tree's content, so a short-hash collision does not repeat.
+   */
+  nextSalt(): number {
+    this.flush();
+    this.#walks += 1;
+    const root = this.#levels[0] as Uint32Array;
+    return salted32(root[0] as number, root[1] as number, Math.imul(this.#walks, 0x9e3779b1));
+  }
+
+  /** How many keys the tree holds. */
+  get size(): number {
+    this.flush();
+    return this.#count;
+  }
+
+  /** The node at `level` whose subtree holds `key`'s bucket. */
+  nodeOf(key: string, level: number): number {
+    return Math.floor(this.bucketOf(key) / MERKLE_FAN_OUT ** (this.depth - level));
+  }
+
+  /**
+   * Every key under node `index` at `level`, with the salted 32-bit hash of its entry. Reads the
+   * stored 64-bit hashes, so it costs no serialisation: O(keys + buckets under the node).
+   */
+  saltedEntries(level: number, index: number, salt: number): [string, number][] {
+    this.flush();
+    const width = MERKLE_FAN_OUT ** (this.depth - level);
+    const out: [string, number][] = [];
+    for (let bucket = index * width; bucket < (index + 1) * width; bucket++) {
+      const members = this.#members.get(bucket);
+      if (members === undefined) continue;
+      for (const [key, hash] of members) out.push([key, salted32(hash[0], hash[1], salt)]);
+    }
+    return out;
+  }
+
   /** Keys currently in the given leaf buckets. */
   keysIn(buckets: Iterable<number>): string[] {
     this.flush();
     const keys: string[] = [];
     for (const bucket of buckets) {
       const members = this.#members.get(bucket);
-      if (members !== undefined) for (const key of members) keys.push(key);
+      if (members !== undefined) for (const key of members.keys()) keys.push(key);
     }
     return keys;
   }
@@ -80,30 +127,30 @@ export class MerkleTree {
   flush(): void {
     if (this.#dirty.size === 0) return;
     for (const key of this.#dirty) {
-      const old = this.#itemHashes.get(key);
+      const bucket = this.bucketOf(key);
+      let members = this.#members.get(bucket);
+      const old = members?.get(key);
       const entry = this.#keyspace.get(key);
       let fresh: readonly [number, number] | undefined;
       if (entry !== undefined) {
         const type = this.#keyspace.registry.get(entry.tag);
-        if (type !== undefined) fresh = hash64(canonicalEntryBytes(key, type, entry.state));
+        if (type !== undefined) fresh = entryHash(key, type, entry.state);
       }
       const x = (old?.[0] ?? 0) ^ (fresh?.[0] ?? 0);
       const y = (old?.[1] ?? 0) ^ (fresh?.[1] ?? 0);
-      if (fresh === undefined) this.#itemHashes.delete(key);
-      else {
-        if (old === undefined) {
-          const bucket = this.bucketOf(key);
-          let members = this.#members.get(bucket);
-          if (members === undefined) {
-            members = new Set();
-            this.#members.set(bucket, members);
-          }
-          members.add(key);
+      if (fresh === undefined) {
+        if (old !== undefined) this.#count -= 1;
+        members?.delete(key);
+      } else {
+        if (members === undefined) {
+          members = new Map();
+          this.#members.set(bucket, members);
         }
-        this.#itemHashes.set(key, fresh);
+        if (old === undefined) this.#count += 1;
+        members.set(key, fresh);
       }
       if (x === 0 && y === 0) continue;
-      let index = this.bucketOf(key);
+      let index = bucket;
       for (let l = this.depth; l >= 0; l--) {
         const nodes = this.#levels[l] as Uint32Array;
         nodes[2 * index] = ((nodes[2 * index] as number) ^ x) >>> 0;

@@ -47,6 +47,15 @@ export class ByteWriter {
     this.uint(value >= 0 ? value * 2 : -value * 2 - 1);
   }
 
+  /** Four bytes, big-endian: a 32-bit hash (uniform, so a varint would only grow it). */
+  u32(value: number): void {
+    this.#reserve(4);
+    this.#buffer[this.#length++] = value >>> 24;
+    this.#buffer[this.#length++] = (value >>> 16) & 0xff;
+    this.#buffer[this.#length++] = (value >>> 8) & 0xff;
+    this.#buffer[this.#length++] = value & 0xff;
+  }
+
   float64(value: number): void {
     this.#reserve(8);
     new DataView(this.#buffer.buffer, this.#buffer.byteOffset + this.#length, 8).setFloat64(
@@ -75,6 +84,16 @@ export class ByteWriter {
 
   string(value: string): void {
     this.bytes(utf8Bytes(value));
+  }
+
+  /** Empties the writer for reuse, keeping its buffer. */
+  reset(): void {
+    this.#length = 0;
+  }
+
+  /** The bytes written so far, without copying: valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.#buffer.subarray(0, this.#length);
   }
 
   finish(): Uint8Array {
@@ -136,6 +155,20 @@ export class ByteReader {
     if (z > 2 * MAX_SIGNED + 1)
       throw new DecodeError("INVALID_VALUE", "signed varint out of range");
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  u32(): number {
+    if (this.remaining < 4) throw new DecodeError("TRUNCATED", "frame ended inside a hash");
+    const b = this.#bytes;
+    const o = this.#offset;
+    this.#offset += 4;
+    return (
+      (((b[o] as number) << 24) |
+        ((b[o + 1] as number) << 16) |
+        ((b[o + 2] as number) << 8) |
+        (b[o + 3] as number)) >>>
+      0
+    );
   }
 
   float64(): number {

@@ -121,13 +121,17 @@ function fits(shape: Shape, value: WirePlain): boolean {
 }
 
 export function writeRows(writer: ByteWriter, rows: readonly WirePlain[]): void {
+  // One row gains nothing from columns, so it goes in the plain form with no shape before it.
+  if (rows.length === 1) {
+    writePlain(writer, rows[0] as WirePlain);
+    return;
+  }
   let shape = shapeOf(rows[0] ?? null, 0);
   for (let i = 1; i < rows.length && shape.kind !== "plain"; i++) {
     const row = rows[i] as WirePlain;
     if (!fits(shape, row)) shape = unify(shape, shapeOf(row, 0));
   }
-  // One row gains nothing from columns, and the shape would cost more than the tags it saves.
-  if (rows.length === 1 || leafCount(shape) > MAX_LEAVES) shape = PLAIN;
+  if (leafCount(shape) > MAX_LEAVES) shape = PLAIN;
   writeShape(writer, shape);
   const columns: WirePlain[][] = [];
   columnsOf(shape, rows, columns);
@@ -182,6 +186,7 @@ function writeColumn(writer: ByteWriter, leaf: Shape, values: readonly WirePlain
 
 /** Reads `count` rows written by `writeRows`. */
 export function readRows(reader: ByteReader, count: number, limits: DecodeLimits): WirePlain[] {
+  if (count === 1) return [readPlain(reader, limits)];
   const shape = readShape(reader, { leaves: 0 }, 0);
   const leaves: Shape[] = [];
   collectLeaves(shape, leaves);

@@ -234,7 +234,7 @@ describe("sync engine over a faulty simulated network", () => {
       { sender: replicaId("evil"), receiver: replicaId("v") },
     );
     for (const frame of [
-      new Uint8Array([0x12, 0, 0]),
+      new Uint8Array([0x42, 0]),
       new Uint8Array([0xff]),
       conflicting,
       new Uint8Array(0),
@@ -362,8 +362,8 @@ describe("responses split across frames", () => {
       peers: () => tb.peers(),
       onFrame: (handler) =>
         tb.onFrame((peer, frame) => {
-          // 0x12: protocol version 1, kind 2 (sync-response).
-          if (frame[0] === 0x12 && ++pieces > 1 && dropping) return;
+          // Protocol version 2, kind 2 (sync-response), with or without a replica table.
+          if (((frame[0] as number) & 0xef) === 0x42 && ++pieces > 1 && dropping) return;
           handler(peer, frame);
         }),
       onPeerConnected: (handler) => tb.onPeerConnected(handler),

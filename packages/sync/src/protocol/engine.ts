@@ -336,7 +336,7 @@ export class SyncEngine {
   repairWith(peer: ReplicaId): void {
     if (this.merkle === undefined || this.#stopped) return;
     this.#counters.repairMessagesSent += 1;
-    this.#send(peer, merkleStart(this.merkle));
+    this.#send(peer, merkleStart(this.merkle, Math.floor(this.#random() * 2 ** 32)));
   }
 
   /** Pushes the current state of `keys` to `peer` now (read repair, or an eager hand-off). */
@@ -456,6 +456,7 @@ export class SyncEngine {
         return;
       }
       case "merkle-digest":
+      case "merkle-keys":
       case "merkle-entries": {
         if (this.merkle === undefined) return;
         const reply = answerMerkle(this.keyspace, this.merkle, message);

@@ -1,12 +1,15 @@
 /**
- * Keyspace entries in sync frames. Entries are grouped by type tag (tags sorted, the tag written
- * once per group); inside a group keys are sorted and front-coded (bytes shared with the
- * previous key, then the rest), keyspace dots follow as a column (one origin and offsets from the
- * smallest seq when every entry has a single dot of the same origin, as in a typical delta), and
- * the states follow as rows of their wire forms, column-encoded (`columns.ts`). Replica ids in
- * dots and states are indices into the frame's one replica table.
+ * Keyspace entries in sync frames. Entries are grouped by type tag (tags sorted, each written
+ * once per group as a one-byte code for the built-in types, `type-codes.ts`); inside a group keys
+ * are sorted and front-coded (bytes shared with the previous key, then the rest), keyspace dots
+ * follow as a column (one origin and offsets from the smallest seq when every entry has a single
+ * dot of the same origin, as in a typical delta), and the states follow as rows of their wire
+ * forms, column-encoded (`columns.ts`). Replica ids in dots and states are indices into the
+ * frame's one replica table. When the message also carries a context that holds the entries'
+ * dots (a sync response, a read response, a causal push's dependencies), the smallest seq is
+ * written as its distance below that context's counter for the origin: a byte instead of three.
  */
-import type { Dot, ReplicaId } from "@convergent/clocks";
+import type { CausalContext, Dot, ReplicaId } from "@convergent/clocks";
 import {
   DecodeError,
   type DecodeLimits,
@@ -20,6 +23,7 @@ import type { TypeRegistry } from "../keyspace/registry.js";
 import { type ByteReader, type ByteWriter, isAscii, utf8, utf8Bytes } from "./bytes.js";
 import { readRows, writeRows } from "./columns.js";
 import { countAtMost } from "./plain.js";
+import { BUILTIN_TYPE_TAGS, typeTagCode } from "./type-codes.js";
 
 const MAX_TAG_LENGTH = 256;
 
@@ -28,6 +32,7 @@ export function writeEntries(
   table: WireWriter,
   registry: TypeRegistry,
   entries: readonly DottedEntry[],
+  reference?: CausalContext,
 ): void {
   const groups = new Map<string, DottedEntry[]>();
   for (const entry of entries) {
@@ -44,10 +49,12 @@ export function writeEntries(
     const group = (groups.get(tag) as DottedEntry[]).sort((a, b) =>
       a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
     );
-    writer.string(tag);
+    const code = typeTagCode(tag);
+    writer.uint(code);
+    if (code === 0) writer.string(tag);
     writer.uint(group.length);
     writeKeys(writer, group);
-    writeDots(writer, table, group);
+    writeDots(writer, table, group, reference);
     writeRows(
       writer,
       group.map((entry) => type.wire.toWire(entry.state, table)),
@@ -59,13 +66,14 @@ function writeKeys(writer: ByteWriter, group: readonly DottedEntry[]): void {
   // Front coding on UTF-8 bytes; ASCII keys (the common case) skip the encoder entirely.
   let previous = "";
   let previousBytes: Uint8Array | undefined;
-  for (const entry of group) {
+  for (const [i, entry] of group.entries()) {
     const key = entry.key;
     if (previousBytes === undefined && isAscii(key)) {
       let shared = 0;
       const limit = Math.min(key.length, previous.length);
       while (shared < limit && key.charCodeAt(shared) === previous.charCodeAt(shared)) shared++;
-      writer.uint(shared);
+      // The first key shares nothing, so its prefix length is not written.
+      if (i > 0) writer.uint(shared);
       writer.uint(key.length - shared);
       writer.asciiTail(key, shared);
     } else {
@@ -74,7 +82,7 @@ function writeKeys(writer: ByteWriter, group: readonly DottedEntry[]): void {
       let shared = 0;
       const limit = Math.min(bytes.length, before.length);
       while (shared < limit && bytes[shared] === before[shared]) shared++;
-      writer.uint(shared);
+      if (i > 0) writer.uint(shared);
       writer.bytes(bytes.subarray(shared));
     }
     previous = key;
@@ -82,7 +90,21 @@ function writeKeys(writer: ByteWriter, group: readonly DottedEntry[]): void {
   }
 }
 
-function writeDots(writer: ByteWriter, table: WireWriter, group: readonly DottedEntry[]): void {
+/** The counter a single-origin dot column's base is written below, if the frame has one. */
+function referenceOf(reference: CausalContext | undefined, origin: ReplicaId): number | undefined {
+  return reference?.versionVector.get(origin);
+}
+
+/**
+ * The column starts with one varint: `2 * origin index` when every entry has one dot of that
+ * origin (then the base and the offsets), or 1 for the general form.
+ */
+function writeDots(
+  writer: ByteWriter,
+  table: WireWriter,
+  group: readonly DottedEntry[],
+  reference: CausalContext | undefined,
+): void {
   const first = group[0]?.dots[0];
   const single =
     first !== undefined &&
@@ -92,13 +114,14 @@ function writeDots(writer: ByteWriter, table: WireWriter, group: readonly Dotted
     // A loop, not Math.min(...seqs): spreading 100,000 arguments overflows the stack.
     let base = Number.MAX_SAFE_INTEGER;
     for (const seq of seqs) if (seq < base) base = seq;
-    writer.byte(0);
-    writer.uint(table.replica(first.replica));
-    writer.uint(base);
+    writer.uint(2 * table.replica(first.replica));
+    const top = referenceOf(reference, first.replica);
+    if (top === undefined) writer.uint(base);
+    else writer.int(top - base);
     for (const seq of seqs) writer.uint(seq - base);
     return;
   }
-  writer.byte(1);
+  writer.uint(1);
   for (const entry of group) {
     writer.uint(entry.dots.length);
     for (const d of entry.dots) {
@@ -113,13 +136,19 @@ export function readEntries(
   table: WireReader,
   registry: TypeRegistry,
   limits: DecodeLimits,
+  reference?: CausalContext,
 ): DottedEntry[] {
   const groupCount = countAtMost(reader, limits);
   const entries: DottedEntry[] = [];
   const seenKeys = new Set<string>();
   let previousTag: string | undefined;
   for (let g = 0; g < groupCount; g++) {
-    const tag = reader.string(MAX_TAG_LENGTH);
+    const code = reader.uintAtMost(BUILTIN_TYPE_TAGS.length, "type tag code");
+    const tag =
+      code === 0 ? reader.string(MAX_TAG_LENGTH) : (BUILTIN_TYPE_TAGS[code - 1] as string);
+    // A built-in tag has exactly one encoding: its code.
+    if (code === 0 && typeTagCode(tag) !== 0)
+      throw new DecodeError("MALFORMED", `type tag "${tag}" must be written as its code`);
     if (previousTag !== undefined && tag <= previousTag) {
       throw new DecodeError("MALFORMED", "entry groups must have unique, sorted tags");
     }
@@ -134,7 +163,7 @@ export function readEntries(
     );
     if (count === 0) throw new DecodeError("MALFORMED", "an entry group must not be empty");
     const keys = readKeys(reader, count, limits);
-    const dots = readDots(reader, table, count, limits);
+    const dots = readDots(reader, table, count, limits, reference);
     const rows = readRows(reader, count, limits);
     for (let i = 0; i < count; i++) {
       const key = keys[i] as string;
@@ -178,7 +207,7 @@ function readKeys(reader: ByteReader, count: number, limits: DecodeLimits): stri
   let bytes = new Uint8Array(64);
   let previousBytes = 0;
   for (let i = 0; i < count; i++) {
-    const shared = reader.uintAtMost(previousBytes, "shared key prefix");
+    const shared = i === 0 ? 0 : reader.uintAtMost(previousBytes, "shared key prefix");
     const length = reader.uintAtMost(maxChars * 3, "key length");
     const start = reader.skip(length);
     const total = shared + length;
@@ -217,16 +246,18 @@ function readDots(
   table: WireReader,
   count: number,
   limits: DecodeLimits,
+  reference: CausalContext | undefined,
 ): Dot[][] {
-  const mode = reader.byte();
+  const head = reader.uint();
   const dots: Dot[][] = [];
-  if (mode === 0) {
-    const replica = table.replica(reader.uint());
-    const base = reader.uint();
+  if (head % 2 === 0) {
+    const replica = table.replica(head / 2);
+    const top = referenceOf(reference, replica);
+    const base = top === undefined ? reader.uint() : top - reader.int();
     for (let i = 0; i < count; i++) dots.push([dotOf(replica, base + reader.uint())]);
     return dots;
   }
-  if (mode !== 1) throw new DecodeError("MALFORMED", `unknown dot column mode ${mode}`);
+  if (head !== 1) throw new DecodeError("MALFORMED", `unknown dot column mode ${head}`);
   let total = 0;
   for (let i = 0; i < count; i++) {
     const n = countAtMost(reader, limits);

@@ -63,18 +63,34 @@ describe("frames", () => {
         const digest = {
           kind: "merkle-digest",
           depth: 3,
+          salt: 0xdeadbeef,
           level: 2,
           nodes: [
-            [3, new Uint8Array(8).fill(1)],
-            [200, new Uint8Array(8)],
+            [3, 0x01010101],
+            [4, 0],
+            [5, 0xffffffff],
+            [200, 7],
           ],
         } as const;
         expect(roundTrip(digest, ks)).toEqual(digest);
+        const keys = {
+          kind: "merkle-keys",
+          depth: 3,
+          salt: 1,
+          level: 3,
+          nodes: [
+            [0, [5, 5, 0xfffffffe]],
+            [4095, []],
+          ],
+        } as const;
+        expect(roundTrip(keys, ks)).toEqual(keys);
         const repair = {
           kind: "merkle-entries",
           depth: 3,
-          reply: true,
-          buckets: [0, 17, 4095],
+          salt: 0,
+          level: 3,
+          nodes: [0, 17, 4095],
+          want: [1, 2, 0x80000000],
           entries: [],
         } as const;
         expect(roundTrip(repair, ks)).toEqual(repair);
@@ -167,11 +183,42 @@ describe("hostile frames", () => {
   test("named malformations are refused with their reason", () => {
     rejects(new Uint8Array([]), "TRUNCATED");
     rejects(Uint8Array.of(0x21, ...good.subarray(1)), "UNSUPPORTED_VERSION");
-    rejects(Uint8Array.of(0x1f, ...good.subarray(1)), "MALFORMED");
+    // A version 1 frame (version in the high nibble) is refused by version, not misread.
+    rejects(Uint8Array.of(0x11, 0, 1, 0, 4, 0), "UNSUPPORTED_VERSION");
+    rejects(Uint8Array.of((good[0] as number) | 0x0f, ...good.subarray(1)), "MALFORMED");
     rejects(Uint8Array.of(...good, 0), "TRAILING_BYTES");
     rejects(good.subarray(0, good.length - 1), "TRUNCATED");
     rejects(good, "LIMIT_EXCEEDED", { ...DEFAULT_DECODE_LIMITS, maxFrameBytes: 10 });
     rejects(good, "LIMIT_EXCEEDED", { ...DEFAULT_DECODE_LIMITS, maxEntries: 1 });
+  });
+
+  test("built-in tags travel only as codes, and plain values only in their shortest form", () => {
+    // Written by the frame's sender, so the state names only index 0 and no table is needed.
+    const ks = newKeyspace("s");
+    ks.update("k", fixtureCounter, (st, r) => incrementCounter(st, r, 1));
+    const registry = new TypeRegistry([fixtureCounter, { ...fixtureCounter, name: "g-counter" }]);
+    const entry = { key: "k", tag: "g-counter", state: ks.get("k")?.state, dots: [] };
+    const frame = encodeMessage({ kind: "delta-push", seq: 1, entries: [entry] }, registry, ENDS);
+    // header, seq, one group, code 1 ("g-counter"), one entry, key "k" (no prefix length).
+    expect([...frame.subarray(0, 7)]).toEqual([0x45, 1, 1, 1, 1, 1, 0x6b]);
+    expect(decodeMessage(frame, registry, ENDS)).toMatchObject({ entries: [{ tag: "g-counter" }] });
+    const spelled = Uint8Array.of(0x45, 1, 1, 0, 9, ...new TextEncoder().encode("g-counter"));
+    const rejectsWith = (bytes: Uint8Array, reason: DecodeError["reason"]) =>
+      expect(() => decodeMessage(bytes, registry, ENDS)).toThrow(
+        expect.objectContaining({ reason }),
+      );
+    rejectsWith(Uint8Array.of(...spelled, ...frame.subarray(4)), "MALFORMED");
+    rejectsWith(Uint8Array.of(0x45, 1, 1, 99, ...frame.subarray(4)), "LIMIT_EXCEEDED");
+    // A plain uint below 31 written with a varint argument is a second encoding: refused.
+    const counterAt = frame.indexOf(0x20 | 1, 8);
+    expect(counterAt).toBeGreaterThan(0);
+    const padded = Uint8Array.of(
+      ...frame.subarray(0, counterAt),
+      0x20 | 31,
+      1,
+      ...frame.subarray(counterAt + 1),
+    );
+    rejectsWith(padded, "MALFORMED");
   });
 
   test("a frame naming an unregistered type is refused", () => {
@@ -226,23 +273,29 @@ describe("hostile frames", () => {
       source.registry,
       ENDS,
     );
-    // header, table size 1, id length 1, "r", vector length 1, index 2 (0 and 1 are the
-    // sender and receiver), counter 5, cloud length 0
-    expect([...request]).toEqual([0x11, 1, 1, 0x72, 1, 2, 5, 0]);
-    rejects(Uint8Array.of(0x11, 1, 1, 0x72, 1, 3, 5, 0), "INVALID_VALUE");
-    rejects(Uint8Array.of(0x11, 1, 1, 0x07, 1, 2, 5, 0), "INVALID_VALUE");
-    rejects(Uint8Array.of(0x11, 2, 1, 0x72, 1, 0x72, 0, 0), "MALFORMED");
+    // header (version 2, table present, kind 1), table size 1 written as 0, id length 1, "r",
+    // 2 * vector length + no cloud, index 2 (0 and 1 are the sender and receiver), counter 5
+    expect([...request]).toEqual([0x51, 0, 1, 0x72, 2, 2, 5]);
+    rejects(Uint8Array.of(0x51, 0, 1, 0x72, 2, 3, 5), "INVALID_VALUE");
+    rejects(Uint8Array.of(0x51, 0, 1, 0x07, 2, 2, 5), "INVALID_VALUE");
+    rejects(Uint8Array.of(0x51, 1, 1, 0x72, 1, 0x72, 0), "MALFORMED");
     // The table must not repeat an endpoint: "s" is the sender.
-    rejects(Uint8Array.of(0x11, 1, 1, 0x73, 0, 0), "MALFORMED");
-    rejects(Uint8Array.of(0x11, 1, 1, 0x72, 1, 2, 0, 0), "INVALID_VALUE");
+    rejects(Uint8Array.of(0x51, 0, 1, 0x73, 0), "MALFORMED");
+    rejects(Uint8Array.of(0x51, 0, 1, 0x72, 2, 2, 0), "INVALID_VALUE");
     // Index 0 is the sender the connection names, whatever the frame says.
-    expect(decodeMessage(Uint8Array.of(0x11, 0, 1, 0, 4, 0), source.registry, ENDS)).toEqual({
+    expect(decodeMessage(Uint8Array.of(0x41, 2, 0, 4), source.registry, ENDS)).toEqual({
       kind: "sync-request",
       context: { versionVector: new Map([["s", 4]]), cloud: new Map() },
     });
-    expect(decodeMessage(Uint8Array.of(0x11, 0, 0, 0), source.registry, ENDS)).toEqual({
+    expect(decodeMessage(Uint8Array.of(0x41, 0), source.registry, ENDS)).toEqual({
       kind: "sync-request",
       context: emptyCausalContext(),
     });
+    // A cloud flagged present must hold a replica with at least one dot.
+    expect(decodeMessage(Uint8Array.of(0x41, 1, 0, 0, 1, 3), source.registry, ENDS)).toEqual({
+      kind: "sync-request",
+      context: { versionVector: new Map(), cloud: new Map([["s", new Set([3])]]) },
+    });
+    rejects(Uint8Array.of(0x41, 1, 0, 0, 0), "MALFORMED");
   });
 });

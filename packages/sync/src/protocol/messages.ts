@@ -1,7 +1,7 @@
 /**
- * The sync protocol's messages and their frames (protocol version 1). Every frame is
- * `header byte (version << 4 | kind)`, `replica table` (count, then each id as UTF-8), then the
- * body of its kind; replica ids inside the body are indices into that table, so an id costs its
+ * The sync protocol's messages and their frames (protocol version 2). Every frame is
+ * `header byte (version << 5 | table flag << 4 | kind)`, the replica table when the flag is set
+ * (count, then each id as UTF-8), then the body of its kind; replica ids inside the body are indices into that table, so an id costs its
  * bytes once per frame however many dots and states name it. Indices 0 and 1 are implicit: the
  * frame's sender and receiver, which both ends know from the connection, so the ids of the two
  * endpoints never travel; the written table starts at index 2.
@@ -22,7 +22,10 @@ import { readContext, writeContext } from "./context-codec.js";
 import { readEntries, writeEntries } from "./entries-codec.js";
 import { countAtMost } from "./plain.js";
 
-export const SYNC_PROTOCOL_VERSION = 1;
+export const SYNC_PROTOCOL_VERSION = 2;
+
+/** First byte: version (3 bits), whether a replica table follows (1 bit), kind (4 bits). */
+const TABLE_FLAG = 0x10;
 
 /** Fast path, both directions: "here is every keyspace dot I have seen". */
 export interface SyncRequest {
@@ -41,25 +44,47 @@ export interface SyncResponse {
   readonly entries: readonly DottedEntry[];
 }
 
-/** Repair path: hashes of some nodes of one level of the sender's Merkle tree. */
+/**
+ * Repair path: 32-bit digests of some nodes of one level of the sender's Merkle tree, each the
+ * node's 64-bit XOR digest mixed with the walk's `salt` (so a collision of the short form lasts
+ * one walk, not until the data changes).
+ */
 export interface MerkleDigest {
   readonly kind: "merkle-digest";
-  /** Tree depth and fan-out the sender uses; a receiver with another layout ignores it. */
+  /** Tree depth and fan-out the sender uses; a receiver with another layout refuses it. */
   readonly depth: number;
+  /** Chosen by whoever starts the walk, echoed by every message of it. */
+  readonly salt: number;
   readonly level: number;
-  /** (node index within the level, 8-byte hash), ascending by index. */
-  readonly nodes: readonly (readonly [number, Uint8Array])[];
+  /** (node index within the level, salted digest), ascending by index. */
+  readonly nodes: readonly (readonly [number, number])[];
 }
 
 /**
- * Repair path, last step: the sender's entries (with all their dots) in some leaf buckets;
- * `reply` asks the receiver to answer with its own entries for the same buckets.
+ * Repair path, near the leaves: nodes at `level` whose digests differed, each with the salted
+ * 32-bit hash of every entry the sender holds under it, ascending.
+ */
+export interface MerkleKeys {
+  readonly kind: "merkle-keys";
+  readonly depth: number;
+  readonly salt: number;
+  readonly level: number;
+  readonly nodes: readonly (readonly [number, readonly number[]])[];
+}
+
+/**
+ * Repair path, last steps: the sender's entries (with all their dots) under some nodes at
+ * `level` whose hashes the receiver's MerkleKeys lacked, and `want`, the hashes of the
+ * receiver's entries under those nodes that the sender lacks; a non-empty `want` asks the
+ * receiver to answer with those entries.
  */
 export interface MerkleEntries {
   readonly kind: "merkle-entries";
   readonly depth: number;
-  readonly buckets: readonly number[];
-  readonly reply: boolean;
+  readonly salt: number;
+  readonly level: number;
+  readonly nodes: readonly number[];
+  readonly want: readonly number[];
   readonly entries: readonly DottedEntry[];
 }
 
@@ -116,6 +141,7 @@ export type SyncMessage =
   | SyncRequest
   | SyncResponse
   | MerkleDigest
+  | MerkleKeys
   | MerkleEntries
   | DeltaPush
   | DeltaAck
@@ -133,9 +159,10 @@ const KIND_CODES = {
   "read-request": 7,
   "read-response": 8,
   "causal-push": 9,
+  "merkle-keys": 10,
 } as const;
 
-const HASH_BYTES = 8;
+const HASH_BYTES = 4;
 
 /** The two ends of the connection a frame travels on; they are table entries 0 and 1. */
 export interface FrameEndpoints {
@@ -178,32 +205,30 @@ export function encodeMessage(
       break;
     case "sync-response":
       writeContext(body, table, message.context);
-      writeEntries(body, table, registry, message.entries);
+      writeEntries(body, table, registry, message.entries, message.context);
       break;
     case "merkle-digest":
-      body.uint(message.depth);
-      body.uint(message.level);
+      writeMerkleHead(body, message);
+      writeDigestRuns(body, message.nodes);
+      break;
+    case "merkle-keys":
+      writeMerkleHead(body, message);
       body.uint(message.nodes.length);
       {
         let previous = -1;
-        for (const [index, hash] of message.nodes) {
+        for (const [index, hashes] of message.nodes) {
           body.uint(index - previous - 1);
-          body.raw(hash);
+          body.uint(hashes.length);
+          for (const hash of hashes) body.u32(hash);
           previous = index;
         }
       }
       break;
     case "merkle-entries":
-      body.uint(message.depth);
-      body.byte(message.reply ? 1 : 0);
-      body.uint(message.buckets.length);
-      {
-        let previous = -1;
-        for (const bucket of message.buckets) {
-          body.uint(bucket - previous - 1);
-          previous = bucket;
-        }
-      }
+      writeMerkleHead(body, message);
+      writeAscending(body, message.nodes);
+      body.uint(message.want.length);
+      for (const hash of message.want) body.u32(hash);
       writeEntries(body, table, registry, message.entries);
       break;
     case "delta-push":
@@ -221,19 +246,24 @@ export function encodeMessage(
     case "read-response":
       body.uint(message.id);
       writeContext(body, table, message.context);
-      writeEntries(body, table, registry, message.entries);
+      writeEntries(body, table, registry, message.entries, message.context);
       break;
     case "causal-push":
       body.uint(message.seq);
       writeContext(body, table, message.deps);
       writeContext(body, table, message.covered);
-      writeEntries(body, table, registry, message.entries);
+      writeEntries(body, table, registry, message.entries, message.deps);
       break;
   }
   const frame = new ByteWriter();
-  frame.byte((SYNC_PROTOCOL_VERSION << 4) | KIND_CODES[message.kind]);
-  frame.uint(table.ids.length - 2);
-  for (const id of table.ids.slice(2)) frame.string(id);
+  const written = table.ids.slice(2);
+  frame.byte(
+    (SYNC_PROTOCOL_VERSION << 5) | (written.length > 0 ? TABLE_FLAG : 0) | KIND_CODES[message.kind],
+  );
+  if (written.length > 0) {
+    frame.uint(written.length - 1);
+    for (const id of written) frame.string(id);
+  }
   frame.raw(body.finish());
   return frame.finish();
 }
@@ -270,13 +300,15 @@ function decodeUnchecked(
   }
   const reader = new ByteReader(frame);
   const header = reader.byte();
-  if (header >> 4 !== SYNC_PROTOCOL_VERSION) {
+  if (header >> 5 !== SYNC_PROTOCOL_VERSION) {
+    // Version 1 kept its version in the high nibble.
+    const version = header >> 5 === 0 ? header >> 4 : header >> 5;
     throw new DecodeError(
       "UNSUPPORTED_VERSION",
-      `sync protocol version ${header >> 4}; this build speaks ${SYNC_PROTOCOL_VERSION}`,
+      `sync protocol version ${version}; this build speaks ${SYNC_PROTOCOL_VERSION}`,
     );
   }
-  const table = readTable(reader, endpoints, limits);
+  const table = readTable(reader, endpoints, limits, (header & TABLE_FLAG) !== 0);
   let message: SyncMessage;
   switch (header & 0x0f) {
     case KIND_CODES["sync-request"]:
@@ -287,43 +319,52 @@ function decodeUnchecked(
       message = {
         kind: "sync-response",
         context,
-        entries: readEntries(reader, table, registry, limits),
+        entries: readEntries(reader, table, registry, limits, context),
       };
       break;
     }
     case KIND_CODES["merkle-digest"]: {
-      const depth = reader.uintAtMost(MAX_TREE_DEPTH, "tree depth");
-      const level = reader.uintAtMost(depth, "tree level");
-      const count = reader.uintAtMost(
-        Math.min(limits.maxEntries, reader.remaining / HASH_BYTES),
-        "node count",
-      );
-      const nodes: (readonly [number, Uint8Array])[] = [];
+      const head = readMerkleHead(reader);
+      message = {
+        kind: "merkle-digest",
+        ...head,
+        nodes: readDigestRuns(reader, head.level, limits),
+      };
+      break;
+    }
+    case KIND_CODES["merkle-keys"]: {
+      const head = readMerkleHead(reader);
+      const count = countAtMost(reader, limits);
+      const nodes: (readonly [number, readonly number[]])[] = [];
       let index = -1;
+      let total = 0;
       for (let i = 0; i < count; i++) {
-        index += reader.uint() + 1;
-        if (index >= 16 ** level)
-          throw new DecodeError("INVALID_VALUE", "node index outside its level");
-        nodes.push([index, reader.raw(HASH_BYTES)]);
+        index = nodeIndex(index + reader.uint() + 1, head.level);
+        const size = reader.uintAtMost(reader.remaining / HASH_BYTES, "key hash count");
+        total += size;
+        if (total > limits.maxEntries)
+          throw new DecodeError("LIMIT_EXCEEDED", "too many key hashes");
+        nodes.push([index, readHashes(reader, size)]);
       }
-      message = { kind: "merkle-digest", depth, level, nodes };
+      message = { kind: "merkle-keys", ...head, nodes };
       break;
     }
     case KIND_CODES["merkle-entries"]: {
-      const depth = reader.uintAtMost(MAX_TREE_DEPTH, "tree depth");
-      const reply = reader.byte();
-      if (reply > 1) throw new DecodeError("MALFORMED", "reply flag must be 0 or 1");
+      const head = readMerkleHead(reader);
       const count = countAtMost(reader, limits);
-      const buckets: number[] = [];
-      let bucket = -1;
+      const nodes: number[] = [];
+      let index = -1;
       for (let i = 0; i < count; i++) {
-        bucket += reader.uint() + 1;
-        if (bucket >= 16 ** depth)
-          throw new DecodeError("INVALID_VALUE", "bucket outside the tree");
-        buckets.push(bucket);
+        index = nodeIndex(index + reader.uint() + 1, head.level);
+        nodes.push(index);
       }
+      const wanted = reader.uintAtMost(
+        Math.min(limits.maxEntries, reader.remaining / HASH_BYTES),
+        "wanted hash count",
+      );
+      const want = readHashes(reader, wanted);
       const entries = readEntries(reader, table, registry, limits);
-      message = { kind: "merkle-entries", depth, reply: reply === 1, buckets, entries };
+      message = { kind: "merkle-entries", ...head, nodes, want, entries };
       break;
     }
     case KIND_CODES["delta-push"]: {
@@ -350,7 +391,7 @@ function decodeUnchecked(
     case KIND_CODES["read-response"]: {
       const id = reader.uint();
       const context = readContext(reader, table, limits);
-      const entries = readEntries(reader, table, registry, limits);
+      const entries = readEntries(reader, table, registry, limits, context);
       message = { kind: "read-response", id, context, entries };
       break;
     }
@@ -358,7 +399,7 @@ function decodeUnchecked(
       const seq = reader.uint();
       const deps = readContext(reader, table, limits);
       const covered = readContext(reader, table, limits);
-      const entries = readEntries(reader, table, registry, limits);
+      const entries = readEntries(reader, table, registry, limits, deps);
       message = { kind: "causal-push", seq, deps, covered, entries };
       break;
     }
@@ -375,11 +416,13 @@ function readTable(
   reader: ByteReader,
   endpoints: FrameEndpoints,
   limits: DecodeLimits,
+  present: boolean,
 ): WireReader {
-  const count = reader.uintAtMost(
-    Math.min(limits.maxReplicas, reader.remaining),
-    "replica table size",
-  );
+  const count = present
+    ? reader.uintAtMost(Math.min(limits.maxReplicas, reader.remaining), "replica table size") + 1
+    : 0;
+  if (count > limits.maxReplicas)
+    throw new DecodeError("LIMIT_EXCEEDED", `replica table of ${count} ids is too large`);
   const ids: ReplicaId[] = [endpoints.sender, endpoints.receiver];
   const seen = new Set<string>(ids);
   for (let i = 0; i < count; i++) {
@@ -406,4 +449,97 @@ function readTable(
       return ids[index] as ReplicaId;
     },
   };
+}
+
+interface MerkleHead {
+  readonly depth: number;
+  readonly salt: number;
+  readonly level: number;
+}
+
+function writeMerkleHead(writer: ByteWriter, head: MerkleHead): void {
+  writer.uint(head.depth);
+  writer.uint(head.level);
+  writer.u32(head.salt);
+}
+
+function readMerkleHead(reader: ByteReader): MerkleHead {
+  const depth = reader.uintAtMost(MAX_TREE_DEPTH, "tree depth");
+  if (depth < 1) throw new DecodeError("INVALID_VALUE", "tree depth must be at least 1");
+  const level = reader.uintAtMost(depth, "tree level");
+  return { depth, level, salt: reader.u32() };
+}
+
+function nodeIndex(index: number, level: number): number {
+  if (index >= 16 ** level) throw new DecodeError("INVALID_VALUE", "node index outside its level");
+  return index;
+}
+
+function writeAscending(writer: ByteWriter, values: readonly number[]): void {
+  writer.uint(values.length);
+  let previous = -1;
+  for (const value of values) {
+    writer.uint(value - previous - 1);
+    previous = value;
+  }
+}
+
+/** Hashes ascending (equal neighbours allowed: two entries may share a 32-bit hash). */
+function readHashes(reader: ByteReader, count: number): number[] {
+  const hashes: number[] = [];
+  let previous = 0;
+  for (let i = 0; i < count; i++) {
+    const hash = reader.u32();
+    if (hash < previous) throw new DecodeError("MALFORMED", "hashes must ascend");
+    hashes.push(hash);
+    previous = hash;
+  }
+  return hashes;
+}
+
+/**
+ * Digests as runs of consecutive indices (a divergent parent's 16 children are one run): per run
+ * the gap after the previous run, the run length minus one, then its 4-byte digests.
+ */
+function writeDigestRuns(writer: ByteWriter, nodes: readonly (readonly [number, number])[]): void {
+  const runs: [number, number][] = [];
+  for (const [i, [index]] of nodes.entries()) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && index === (nodes[i - 1] as readonly [number, number])[0] + 1)
+      last[1] += 1;
+    else runs.push([i, 1]);
+  }
+  writer.uint(runs.length);
+  let previous = -1;
+  for (const [start, length] of runs) {
+    const first = (nodes[start] as readonly [number, number])[0];
+    writer.uint(first - previous - 1);
+    writer.uint(length - 1);
+    for (let i = start; i < start + length; i++)
+      writer.u32((nodes[i] as readonly [number, number])[1]);
+    previous = first + length - 1;
+  }
+}
+
+function readDigestRuns(
+  reader: ByteReader,
+  level: number,
+  limits: DecodeLimits,
+): (readonly [number, number])[] {
+  const runs = countAtMost(reader, limits);
+  const nodes: (readonly [number, number])[] = [];
+  let previous = -1;
+  for (let r = 0; r < runs; r++) {
+    const gap = reader.uint();
+    // Touching runs would be one run: each value has one encoding.
+    if (r > 0 && gap === 0) throw new DecodeError("MALFORMED", "digest runs must not touch");
+    const first = previous + gap + 1;
+    const length = reader.uintAtMost(reader.remaining / HASH_BYTES, "digest run length") + 1;
+    if (nodes.length + length > limits.maxEntries)
+      throw new DecodeError("LIMIT_EXCEEDED", "too many digests");
+    nodeIndex(first + length - 1, level);
+    for (let i = 0; i < length; i++) nodes.push([first + i, reader.u32()]);
+    previous = first + length - 1;
+  }
+  return nodes;
 }
