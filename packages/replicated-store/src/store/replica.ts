@@ -191,7 +191,7 @@ export class Replica {
     this.#changes = new ChangeObserver(keyspace, this.#metrics, now);
     // Persist first, so every later listener (and the engine) runs after the write was issued.
     this.#subscriptions.push(
-      keyspace.subscribe((change) => this.#durability.persist(change.keys, change.origin)),
+      keyspace.subscribe((change) => this.#durability.persist(change.touched, change.origin)),
     );
     this.engine = new SyncEngine({
       causal: this.#causal,

@@ -164,3 +164,30 @@ describe("remote batches", () => {
     );
   });
 });
+
+describe("change events for persistence", () => {
+  test("a remote entry whose state is already covered still touches the key (its dot is new)", () => {
+    const a = newKeyspace("a");
+    const b = newKeyspace("b");
+    a.update("x", fixtureCounter, (s, r) => incrementCounter(s, r, 2));
+    b.applyRemote(a.missing(emptyCausalContext()));
+    // b already holds a's state; an entry with that same state but a newer dot from c.
+    const [entry] = a.missing(emptyCausalContext());
+    const changes: { keys: readonly string[]; touched: readonly string[] }[] = [];
+    b.subscribe((change) => changes.push(change));
+    const dot = { replica: replicaId("c"), counter: 1 };
+    if (entry === undefined) throw new Error("a has no entry to send");
+    expect(b.applyRemote([{ ...entry, dots: [dot] }])).toEqual([]);
+    expect(changes).toEqual([{ origin: "remote", keys: [], touched: ["x"] }]);
+  });
+
+  test("a new key with an empty state is touched, so it is saved and survives a restart", () => {
+    const a = newKeyspace("a");
+    const b = newKeyspace("b");
+    a.update("x", fixtureCounter, (s) => s);
+    const changes: { keys: readonly string[]; touched: readonly string[] }[] = [];
+    b.subscribe((change) => changes.push(change));
+    b.applyRemote(a.missing(emptyCausalContext()));
+    expect(changes).toEqual([{ origin: "remote", keys: [], touched: ["x"] }]);
+  });
+});

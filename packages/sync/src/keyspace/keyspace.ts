@@ -39,6 +39,12 @@ export interface KeyspaceChange {
   readonly origin: "local" | "remote";
   /** Keys whose state changed, in no particular order. */
   readonly keys: readonly string[];
+  /**
+   * Keys whose record changed in any way: a changed state, a new key (even with an empty
+   * state), or a newly indexed dot whose state was already covered (a losing LWW write). A
+   * superset of `keys`; what persistence must save, since the key's dots are part of its record.
+   */
+  readonly touched: readonly string[];
 }
 
 /**
@@ -209,23 +215,28 @@ export class Keyspace {
   applyRemote(entries: readonly DottedEntry[], senderContext?: CausalContext): string[] {
     const { types, records } = this.#validateRemote(entries);
     const changed: string[] = [];
+    const touched: string[] = [];
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i] as DottedEntry;
       const type = types[i] as AnyCrdtType;
       // A key new to this batch may occur twice; the second occurrence finds the first's record.
       let record = records[i] ?? this.#records.get(entry.key);
+      let touchedHere = false;
       if (record === undefined) {
         record = newRecord(entry.key, entry.tag, type);
         this.#records.set(entry.key, record);
+        touchedHere = true;
       }
       if (!type.leq(entry.state, record.state)) {
         record.state = type.joinInto(record.state, entry.state);
         changed.push(entry.key);
+        touchedHere = true;
       }
-      for (const d of entry.dots) this.#indexDot(record, d);
+      for (const d of entry.dots) if (this.#indexDot(record, d)) touchedHere = true;
+      if (touchedHere) touched.push(entry.key);
     }
     if (senderContext !== undefined) joinCausalContextInto(this.#context, senderContext);
-    if (changed.length > 0) this.#emit({ origin: "remote", keys: changed });
+    if (touched.length > 0) this.#emit({ origin: "remote", keys: changed, touched });
     return changed;
   }
 
@@ -263,14 +274,15 @@ export class Keyspace {
     }
     record.state = type.joinInto(record.state, delta);
     this.#indexDot(record, d);
-    this.#emit({ origin: "local", keys: [key] });
+    this.#emit({ origin: "local", keys: [key], touched: [key] });
     return d;
   }
 
-  #indexDot(record: KeyRecord, d: Dot): void {
+  /** Adds `d` to the context and the key's index; true when the key's latest dots changed. */
+  #indexDot(record: KeyRecord, d: Dot): boolean {
     addDotInPlace(this.#context, d);
     const previous = seqOf(record, d.replica);
-    if (d.counter <= previous) return;
+    if (d.counter <= previous) return false;
     let index = this.#index.get(d.replica);
     if (index === undefined) {
       index = new OriginIndex();
@@ -279,6 +291,7 @@ export class Keyspace {
     if (previous > 0) index.delete(previous);
     index.set(d.counter, record);
     setSeq(record, d.replica, d.counter);
+    return true;
   }
 
   #validateRemote(entries: readonly DottedEntry[]): {

@@ -37,7 +37,7 @@ export class MerkleTree {
     for (let l = 0; l <= depth; l++) this.#levels.push(new Uint32Array(2 * MERKLE_FAN_OUT ** l));
     for (const key of keyspace.keys()) this.#dirty.add(key);
     this.#unsubscribe = keyspace.subscribe((change) => {
-      for (const key of change.keys) this.#dirty.add(key);
+      for (const key of change.touched) this.#dirty.add(key);
     });
   }
 
