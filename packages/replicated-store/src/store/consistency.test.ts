@@ -122,6 +122,27 @@ describe("reads", () => {
     expect(ib).toBe("b");
   });
 
+  test("a quorum read whose local state already wins still reports the write it saw in its version", async () => {
+    // c never hears a's quorum write, then writes the register itself later (a greater HLC), so
+    // its state dominates b's answer. The read saw a's write through b: its version (and token)
+    // must include a's dot, not only c's own.
+    const c = await cluster(3, { sync: { gossip: false } });
+    const [a, , cc] = c.replicas;
+    const [ia, ib, ic] = c.ids as [ReplicaId, ReplicaId, ReplicaId];
+    deafen(c, ic, [ia, ib]);
+    c.network.setLink(ic, ia, { lossProbability: 1 }, false); // only b answers c
+    const write = await c.settle(a!.register("r").set("older", { level: "quorum" }));
+    await c.run(10);
+    const own = await c.settle(cc!.register("r").set("newer"));
+    c.network.setLink(ib, ic, { lossProbability: 0 }, false);
+    const one = await c.settle(cc!.register("r").get());
+    expect(one.version).toEqual([own.dot]);
+    const quorum = await c.settle(cc!.register("r").get({ level: "quorum" }));
+    expect(quorum.value).toBe("newer");
+    expect(quorum.version).toEqual([write.dot, own.dot]);
+    expect(quorum.token.context.versionVector.get(ia)).toBe(write.dot.counter);
+  });
+
   test("a read at all repairs the stale replicas", async () => {
     const c = await cluster(3, { sync: { gossip: false, push: false, syncOnConnect: false } });
     const [a, b, cc] = c.replicas;

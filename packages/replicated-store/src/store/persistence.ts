@@ -107,12 +107,12 @@ export async function recover(
   const storedContext = meta.get(META.context);
   const context =
     storedContext === undefined ? emptyCausalContext() : decodeContext(registry, storedContext);
-  keyspace.applyRemote(decoded, context);
+  keyspace.applyRemote(decoded, context, { restoring: true });
   const dotMark = fromU53(meta.get(META.dotMark));
   if (dotMark > maxCounter(keyspace.context, self)) {
     const burnt = emptyCausalContext();
     burnt.versionVector.set(self, dotMark);
-    keyspace.applyRemote([], burnt);
+    keyspace.applyRemote([], burnt, { restoring: true });
   }
   const hlcBytes = meta.get(META.hlc);
   return {

@@ -3,11 +3,13 @@
  * first R - 1 answers, join them with the local state (read repair names the stale replicas,
  * which get the join pushed). With causal delivery the local replica does not take the key
  * alone out of a newer replica's context, which could show an effect before its cause: it
- * catches up with the whole context of every replica that had more.
+ * catches up with the whole context of every replica that had more: a state it lacks, or
+ * keyspace dots of the key it lacks (else the read's version would miss writes it saw).
  */
 import {
   type CausalContext,
   cloneCausalContext,
+  containsDot,
   joinCausalContextInto,
   type ReplicaId,
 } from "@convergent/clocks";
@@ -36,7 +38,7 @@ export interface QuorumRead {
   readonly causal: boolean;
 }
 
-/** Returns whether the local state was stale (lacked something a peer had). */
+/** Returns whether the local replica was stale (lacked a state or a dot a peer had). */
 export async function readFromPeers<S, V>(
   deps: CatchUpDeps & { readonly self: ReplicaId },
   type: CrdtType<S, V>,
@@ -60,17 +62,28 @@ export async function readFromPeers<S, V>(
   });
   const { stale } = readRepair(type, [mine, ...theirs]);
   const localStale = stale.includes(self);
+  // A peer can hold keyspace dots of the key (or of its deletion record) that this replica lacks
+  // even when its state adds nothing here (a losing LWW write, an effect already joined by another
+  // path): the read saw those writes, so its version must include them.
+  const ahead = answers.map((answer, i) => {
+    const state = (theirs[i] as { state: S }).state;
+    return !type.leq(state, mine.state) || lacksDots(keyspace.context, answer.entries);
+  });
+  const behind = ahead.some((a) => a);
   if (!read.causal) keyspace.applyRemote(answers.flatMap((a) => a.entries));
-  else if (localStale) {
+  else if (behind) {
     const target = cloneCausalContext(keyspace.context);
     answers.forEach((answer, i) => {
-      const state = (theirs[i] as { state: S }).state;
-      if (!type.leq(state, mine.state)) joinCausalContextInto(target, answer.context);
+      if (ahead[i]) joinCausalContextInto(target, answer.context);
     });
     await catchUp(deps, target, timeoutMs, () => timeout(answers.map((a) => a.replica)));
   }
   for (const replica of stale) if (replica !== self) engine.push(replica, keys);
-  return localStale;
+  return localStale || behind;
+}
+
+function lacksDots(context: CausalContext, entries: readonly DottedEntry[]): boolean {
+  return entries.some((entry) => entry.dots.some((d) => !containsDot(context, d)));
 }
 
 /** The first `needed` answers from the connected peers, or the timeout error once too few can. */

@@ -13,6 +13,7 @@ import {
   emptyCausalContext,
   joinCausalContextInto,
   type MutableCausalContext,
+  maxCounter,
   nextDot,
   type ReplicaId,
 } from "@convergent/clocks";
@@ -212,7 +213,17 @@ export class Keyspace {
    * the local context, which fills the gaps left by dots the sender had already superseded.
    * Returns the keys whose state changed.
    */
-  applyRemote(entries: readonly DottedEntry[], senderContext?: CausalContext): string[] {
+  applyRemote(
+    entries: readonly DottedEntry[],
+    senderContext?: CausalContext,
+    options: { readonly restoring?: boolean } = {},
+  ): string[] {
+    // Only this replica issues its own dots, and it indexes each one when it writes. A peer
+    // that sends one back, bound to some key, can be relaying it or forging it; indexing it
+    // would move this replica's dot onto that key and hide the key it was really issued for
+    // from every later sync. So own dots from peers only enter the context (the counter skips
+    // them); storage being restored is the one source whose own dots are indexed.
+    const indexOwn = options.restoring === true;
     const { types, records } = this.#validateRemote(entries);
     const changed: string[] = [];
     const touched: string[] = [];
@@ -232,7 +243,10 @@ export class Keyspace {
         changed.push(entry.key);
         touchedHere = true;
       }
-      for (const d of entry.dots) if (this.#indexDot(record, d)) touchedHere = true;
+      for (const d of entry.dots) {
+        if (d.replica === this.replica && !indexOwn) addDotInPlace(this.#context, d);
+        else if (this.#indexDot(record, d)) touchedHere = true;
+      }
       if (touchedHere) touched.push(entry.key);
     }
     if (senderContext !== undefined) joinCausalContextInto(this.#context, senderContext);
