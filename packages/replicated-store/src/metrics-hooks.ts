@@ -24,6 +24,11 @@ export interface MetricsHooks {
   conflict(info: { key: string; kind: "siblings" | "lww-overwrite" }): void;
   traffic(info: { peer: ReplicaId; direction: "in" | "out"; bytes: number }): void;
   synced(info: { peer: ReplicaId; atMs: number }): void;
+  /**
+   * A frame from `peer` was rejected (undecodable, over a limit, or refused by validation) and
+   * nothing of it was applied. Optional, so recorders written before it keep compiling.
+   */
+  rejected?(info: { peer: ReplicaId; kind: string }): void;
 }
 
 const ignore = (): void => {};
@@ -36,4 +41,5 @@ export const noMetrics: MetricsHooks = Object.freeze({
   conflict: ignore,
   traffic: ignore,
   synced: ignore,
+  rejected: ignore,
 });

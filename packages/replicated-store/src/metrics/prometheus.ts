@@ -150,6 +150,12 @@ function families(s: MetricsSnapshot): Family[] {
       ]),
     },
     {
+      name: "rejected_frames_total",
+      type: "counter",
+      help: "Frames from each peer rejected without being applied (bad bytes, limits, validation).",
+      samples: s.peers.map((p) => ({ labels: [["peer", p.peer]], value: p.framesRejected })),
+    },
+    {
       name: "peer_messages_total",
       type: "counter",
       help: "Sync messages exchanged with each peer.",

@@ -78,6 +78,7 @@ test("conflicts by kind; traffic and last sync per peer", () => {
   metrics.traffic({ peer: a, direction: "in", bytes: Number.NaN });
   metrics.synced({ peer: b, atMs: c.at() - 10 });
   metrics.synced({ peer: b, atMs: c.at() - 500 }); // an older report does not move it back
+  metrics.rejected({ peer: b, kind: "undecodable" });
   const s = metrics.snapshot();
   expect(s.conflicts).toEqual({ siblings: 2, "lww-overwrite": 1 });
   expect(s.peers).toEqual([
@@ -87,6 +88,7 @@ test("conflicts by kind; traffic and last sync per peer", () => {
       bytesOut: 0,
       messagesIn: 1,
       messagesOut: 0,
+      framesRejected: 0,
       lastSyncAtMs: undefined,
       firstSeenAtMs: c.at(),
     },
@@ -96,6 +98,7 @@ test("conflicts by kind; traffic and last sync per peer", () => {
       bytesOut: 150,
       messagesIn: 1,
       messagesOut: 2,
+      framesRejected: 1,
       lastSyncAtMs: c.at() - 10,
       firstSeenAtMs: c.at(),
     },

@@ -29,6 +29,7 @@ export interface MetricsOptions {
 }
 
 export interface Metrics extends MetricsHooks {
+  rejected(info: { peer: ReplicaId; kind: string }): void;
   snapshot(): MetricsSnapshot;
   health(): HealthReport;
   /**
@@ -43,6 +44,7 @@ interface PeerRecord {
   bytesOut: number;
   messagesIn: number;
   messagesOut: number;
+  framesRejected: number;
   lastSyncAtMs: number | undefined;
   readonly firstSeenAtMs: number;
 }
@@ -88,6 +90,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
         bytesOut: 0,
         messagesIn: 0,
         messagesOut: 0,
+        framesRejected: 0,
         lastSyncAtMs: undefined,
         firstSeenAtMs: now(),
       };
@@ -168,6 +171,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
       if (at !== undefined && (record.lastSyncAtMs === undefined || at > record.lastSyncAtMs)) {
         record.lastSyncAtMs = at;
       }
+    },
+    rejected({ peer }) {
+      peerRecord(peer).framesRejected += 1;
     },
     forgetPeer(peer) {
       peers.delete(peer);

@@ -14,6 +14,8 @@ export interface PeerSnapshot {
   readonly bytesOut: number;
   readonly messagesIn: number;
   readonly messagesOut: number;
+  /** Frames from this peer that were rejected and not applied. */
+  readonly framesRejected: number;
   /** Wall-clock ms of the last successful sync, or undefined if none yet. */
   readonly lastSyncAtMs: number | undefined;
   /** Wall-clock ms when the peer was first reported (traffic or sync). */

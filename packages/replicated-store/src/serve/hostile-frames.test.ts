@@ -236,7 +236,7 @@ test("random and mutated frames from a handshaken client change nothing and are 
 
 // Known gaps, written as failing expectations so they turn red (and get flipped) once fixed.
 
-test.fails("the node's /metrics counts rejected frames (none exposed yet: gap, see issue 7)", async () => {
+test("the node's /metrics counts rejected frames", async () => {
   const server = await startServe(cli.file, [
     "--id",
     "r",

@@ -211,6 +211,7 @@ export class Replica {
       this.engine.onAcknowledged((peer, keys) => this.#acks.acknowledged(peer, keys)),
       this.engine.onPeerContext((peer, context) => this.#acks.peerContext(peer, context)),
       this.engine.onSynced((peer) => this.#metrics.synced({ peer, atMs: this.#now() })),
+      this.engine.onRejected(({ peer, kind }) => this.#metrics.rejected?.({ peer, kind })),
     );
   }
 
