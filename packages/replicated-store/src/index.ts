@@ -5,6 +5,7 @@ export * from "./metrics/recorder.js";
 export * from "./metrics/snapshot.js";
 export * from "./metrics/windowed-summary.js";
 export * from "./metrics-hooks.js";
+export { MultiTransport } from "./serve/multi-transport.js";
 export * from "./storage/errors.js";
 export * from "./storage/indexeddb.js";
 export * from "./storage/memory.js";

@@ -4,16 +4,20 @@
  * node and over a BroadcastChannel to the other tabs of this origin.
  */
 import { replicaId } from "@convergent/clocks";
-import { createMetrics, createReplica, indexedDbStorage } from "@convergent/replicated-store";
+import {
+  createMetrics,
+  createReplica,
+  indexedDbStorage,
+  MultiTransport,
+} from "@convergent/replicated-store";
 import { WebSocketClientTransport } from "@convergent/sync";
 import type { PageConfig } from "./config.js";
 import { ReplicaModel } from "./replica-model.js";
 import { BroadcastChannelTransport } from "./transports/broadcast-channel.js";
-import { SwitchedRoutes } from "./transports/switched-routes.js";
 
 export interface TabReplica {
   readonly model: ReplicaModel;
-  readonly routes: SwitchedRoutes;
+  readonly routes: MultiTransport;
   readonly server: WebSocketClientTransport;
   readonly serverUrl: string;
   close(): Promise<void>;
@@ -29,7 +33,7 @@ export async function openTabReplica(
     url: config.server,
     reconnect: { maxDelayMs: 2_000 },
   });
-  const routes = new SwitchedRoutes(id, [
+  const routes = new MultiTransport(id, [
     server,
     new BroadcastChannelTransport({ localId: id, channel: "convergent-web" }),
   ]);

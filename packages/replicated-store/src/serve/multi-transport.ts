@@ -31,6 +31,7 @@ export class MultiTransport implements Transport {
   readonly #unsubscribes: Unsubscribe[] = [];
   #droppedFrames = 0;
   #droppedBytes = 0;
+  #online = true;
   #closing: Promise<void> | undefined;
 
   constructor(localId: ReplicaId, routes: readonly Transport[]) {
@@ -43,7 +44,9 @@ export class MultiTransport implements Transport {
     this.#routes = [...routes];
     for (const route of this.#routes) {
       this.#unsubscribes.push(
-        route.onFrame((peer, frame) => this.#events.emit("frame", peer, frame)),
+        route.onFrame((peer, frame) => {
+          if (this.#online) this.#events.emit("frame", peer, frame);
+        }),
         route.onPeerConnected((peer) => this.#connected(peer, route)),
         route.onPeerDisconnected((peer) => this.#disconnected(peer, route)),
       );
@@ -56,8 +59,26 @@ export class MultiTransport implements Transport {
     return this.#peers.get(peer)?.includes(route) ?? false;
   }
 
+  get online(): boolean {
+    return this.#online;
+  }
+
+  /**
+   * Cuts (false) or restores (true) every route at once, as an app's "go offline" switch:
+   * offline, the replica sees every peer disconnect, sends are refused and nothing arrives,
+   * exactly as in a partition; back online, every peer still reachable connects again, which
+   * makes the sync engine resynchronise. The routes themselves stay open.
+   */
+  setOnline(online: boolean): void {
+    if (online === this.#online || this.#closing !== undefined) return;
+    const peers = [...this.#peers.keys()];
+    this.#online = online;
+    for (const peer of peers) this.#events.emit(online ? "connected" : "disconnected", peer);
+  }
+
   send(peer: ReplicaId, frame: Uint8Array): SendResult {
-    const route = this.#closing === undefined ? this.#peers.get(peer)?.[0] : undefined;
+    const route =
+      this.#online && this.#closing === undefined ? this.#peers.get(peer)?.[0] : undefined;
     if (route !== undefined) return route.send(peer, frame);
     this.#droppedFrames += 1;
     this.#droppedBytes += frame.byteLength;
@@ -65,7 +86,7 @@ export class MultiTransport implements Transport {
   }
 
   peers(): readonly ReplicaId[] {
-    return [...this.#peers.keys()].sort(compareReplicaIds);
+    return this.#online ? [...this.#peers.keys()].sort(compareReplicaIds) : [];
   }
 
   onFrame(handler: (peer: ReplicaId, frame: Uint8Array) => void): Unsubscribe {
@@ -116,7 +137,7 @@ export class MultiTransport implements Transport {
     const routes = this.#peers.get(peer);
     if (routes === undefined) {
       this.#peers.set(peer, [route]);
-      this.#events.emit("connected", peer);
+      if (this.#online) this.#events.emit("connected", peer);
     } else if (!routes.includes(route)) {
       routes.push(route);
     }
@@ -130,6 +151,6 @@ export class MultiTransport implements Transport {
     routes.splice(index, 1);
     if (routes.length > 0) return;
     this.#peers.delete(peer);
-    this.#events.emit("disconnected", peer);
+    if (this.#online) this.#events.emit("disconnected", peer);
   }
 }

@@ -1,7 +1,8 @@
 import { type ReplicaId, replicaId } from "@convergent/clocks";
+// The offline switch (moved here from packages/web, which uses it for its "go offline" button).
 import { SimulatedNetwork } from "@convergent/sync";
 import { expect, test } from "vitest";
-import { SwitchedRoutes } from "./switched-routes.js";
+import { MultiTransport } from "./multi-transport.js";
 
 const [A, B, C] = ["a", "b", "c"].map((id) => replicaId(id)) as [ReplicaId, ReplicaId, ReplicaId];
 
@@ -9,7 +10,7 @@ function setUp() {
   // Two networks stand for two routes (say WebSocket and BroadcastChannel) out of replica a.
   const first = new SimulatedNetwork({ seed: 1 });
   const second = new SimulatedNetwork({ seed: 2 });
-  const routes = new SwitchedRoutes(A, [first.transport(A), second.transport(A)]);
+  const routes = new MultiTransport(A, [first.transport(A), second.transport(A)]);
   const b = first.transport(B);
   const c = second.transport(C);
   const events: string[] = [];
