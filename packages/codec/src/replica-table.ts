@@ -1,5 +1,11 @@
 import { isReplicaId, type ReplicaId } from "@convergent/clocks";
-import { DecodeError, type DecodeLimits, type WireReader, type WireWriter } from "@convergent/core";
+import {
+  DecodeError,
+  type DecodeLimits,
+  replicaTableReader,
+  type WireReader,
+  type WireWriter,
+} from "@convergent/core";
 import { EncodeError } from "./errors.js";
 
 /**
@@ -50,22 +56,7 @@ export function readTable(plain: unknown, limits: DecodeLimits): ReplicaId[] {
   return plain as ReplicaId[];
 }
 
+/** Kept as the codec's name for core's shared reader. */
 export function tableReader(table: readonly ReplicaId[], limits: DecodeLimits): WireReader {
-  return {
-    limits,
-    replica(index) {
-      if (
-        typeof index !== "number" ||
-        !Number.isInteger(index) ||
-        index < 0 ||
-        index >= table.length
-      ) {
-        throw new DecodeError(
-          "INVALID_VALUE",
-          `replica index ${String(index)} is not in the frame's table`,
-        );
-      }
-      return table[index] as ReplicaId;
-    },
-  };
+  return replicaTableReader(table, limits);
 }

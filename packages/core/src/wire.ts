@@ -1,4 +1,5 @@
 import type { ReplicaId } from "@convergent/clocks";
+import { DecodeError } from "./errors.js";
 
 /**
  * What a wire form may produce: integers, strings, booleans, null, byte arrays and arrays
@@ -62,4 +63,28 @@ export interface WireForm<S> {
   readonly version: number;
   toWire(state: S, writer: WireWriter): WirePlain;
   fromWire(plain: unknown, reader: WireReader): S;
+}
+
+/**
+ * The reader every frame format uses over its already validated replica table: an index that
+ * is not an integer inside the table is a DecodeError, never an undefined id.
+ */
+export function replicaTableReader(table: readonly ReplicaId[], limits: DecodeLimits): WireReader {
+  return {
+    limits,
+    replica(index) {
+      if (
+        typeof index !== "number" ||
+        !Number.isInteger(index) ||
+        index < 0 ||
+        index >= table.length
+      ) {
+        throw new DecodeError(
+          "INVALID_VALUE",
+          `replica index ${String(index)} is not in the frame's table`,
+        );
+      }
+      return table[index] as ReplicaId;
+    },
+  };
 }

@@ -4,6 +4,7 @@ import { DecodeError } from "../errors.js";
 import {
   DEFAULT_DECODE_LIMITS,
   type DecodeLimits,
+  replicaTableReader,
   type WirePlain,
   type WireReader,
   type WireWriter,
@@ -34,25 +35,10 @@ export function tableReader(
   table: readonly unknown[],
   limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
 ): WireReader {
-  return {
-    limits,
-    replica(index) {
-      if (
-        typeof index !== "number" ||
-        !Number.isInteger(index) ||
-        index < 0 ||
-        index >= table.length
-      ) {
-        throw new DecodeError(
-          "INVALID_VALUE",
-          `replica index ${String(index)} is not in the frame's table`,
-        );
-      }
-      const id = table[index];
-      if (!isReplicaId(id)) throw new DecodeError("INVALID_VALUE", "invalid replica id in table");
-      return id;
-    },
-  };
+  for (const id of table) {
+    if (!isReplicaId(id)) throw new DecodeError("INVALID_VALUE", "invalid replica id in table");
+  }
+  return replicaTableReader(table as readonly ReplicaId[], limits);
 }
 
 export interface WireImage {

@@ -13,7 +13,6 @@ import {
   emptyCausalContext,
   joinCausalContextInto,
   type MutableCausalContext,
-  maxCounter,
   nextDot,
   type ReplicaId,
 } from "@convergent/clocks";

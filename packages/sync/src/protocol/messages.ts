@@ -11,6 +11,7 @@ import {
   DEFAULT_DECODE_LIMITS,
   DecodeError,
   type DecodeLimits,
+  replicaTableReader,
   type WireReader,
   type WireWriter,
 } from "@convergent/core";
@@ -432,23 +433,7 @@ function readTable(
     seen.add(id);
     ids.push(id);
   }
-  return {
-    limits,
-    replica(index) {
-      if (
-        typeof index !== "number" ||
-        !Number.isInteger(index) ||
-        index < 0 ||
-        index >= ids.length
-      ) {
-        throw new DecodeError(
-          "INVALID_VALUE",
-          `replica index ${String(index)} is not in the frame's table`,
-        );
-      }
-      return ids[index] as ReplicaId;
-    },
-  };
+  return replicaTableReader(ids, limits);
 }
 
 interface MerkleHead {
