@@ -35,10 +35,16 @@ export function tableReader(
   table: readonly unknown[],
   limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
 ): WireReader {
-  for (const id of table) {
-    if (!isReplicaId(id)) throw new DecodeError("INVALID_VALUE", "invalid replica id in table");
-  }
-  return replicaTableReader(table as readonly ReplicaId[], limits);
+  // The table is untrusted here, so each id is checked when a state first refers to it.
+  const inner = replicaTableReader(table as readonly ReplicaId[], limits);
+  return {
+    limits,
+    replica(index) {
+      const id: unknown = inner.replica(index);
+      if (!isReplicaId(id)) throw new DecodeError("INVALID_VALUE", "invalid replica id in table");
+      return id;
+    },
+  };
 }
 
 export interface WireImage {
