@@ -26,6 +26,15 @@ export interface CrdtType<S, V> {
   /** The application-level view. */
   value(state: S): V;
   readonly wire: WireForm<S>;
+  /**
+   * An exact observed-remove: a delta that removes every effect `state` shows and nothing else
+   * (observed dots for dotted types, a floor of the observed per-replica counts for counters,
+   * the observed entries for LWW types). It mints no dot and reads no clock, so two resets of
+   * the same observed state are the same delta, resets commute, and an update the resetting
+   * replica had not seen survives with exactly its own effect. `join(s, reset(s))` has the
+   * empty value. Deleting a key or an OR-Map field applies it.
+   */
+  reset?(state: S): S;
 }
 
 /** The state type of a CRDT type. */

@@ -29,7 +29,12 @@ export function crdtLaws<S, V, Op, C = ReplicaId>(spec: LawSpec<S, V, Op, C>): L
   const replicas = replicaIds(spec).length;
   // size "max": fast-check's default size would keep runs near 10 steps, too short for
   // three-way concurrency or out-of-order dots.
-  const steps = fc.array(stepArbitrary(spec.operation, replicas), { maxLength: 40, size: "max" });
+  // Types with a reset get reset steps in every run, so every law below covers deletes too.
+  const resets = type.reset !== undefined;
+  const steps = fc.array(stepArbitrary(spec.operation, replicas, { resets }), {
+    maxLength: 40,
+    size: "max",
+  });
   const run = (body: (steps: Step<Op>[]) => void) => () =>
     fc.assert(fc.property(steps, body), { numRuns });
   const reached = (s: Step<Op>[]) => executeRun(spec, s).states;
@@ -159,7 +164,55 @@ export function crdtLaws<S, V, Op, C = ReplicaId>(spec: LawSpec<S, V, Op, C>): L
     }),
   });
 
+  const reset = type.reset;
+  if (reset !== undefined) {
+    const emptyValue = type.value(type.empty());
+    laws.push({
+      name: `${type.name}: a reset removes every observed effect and is idempotent`,
+      check: run((s) => {
+        for (const state of reached(s)) {
+          const delta = reset(state);
+          const after = type.join(state, delta);
+          assert(
+            sameValue(type.value(after), emptyValue),
+            "join(s, reset(s)) does not read as empty",
+          );
+          assert(type.equals(reset(state), delta), "reset is not a function of the state");
+          assert(
+            type.leq(reset(after), after),
+            "a second reset of the same effects is not a no-op",
+          );
+        }
+      }),
+    });
+  }
+
   const sequential = spec.sequential;
+  if (sequential !== undefined && reset !== undefined) {
+    laws.push({
+      name: `${type.name}: after a reset, a replica behaves like a fresh sequential data type`,
+      check: () =>
+        fc.assert(
+          fc.property(steps, fc.array(spec.operation, { maxLength: 30 }), (s, ops) => {
+            const result = executeRun(spec, s);
+            const start = result.states[0] as S;
+            const first = replicaIds(spec)[0] as ReplicaId;
+            const context = spec.context ? spec.context(first) : (first as unknown as C);
+            let state = type.join(start, reset(start));
+            let model = sequential.initial();
+            ops.forEach((op, i) => {
+              state = type.join(state, spec.mutate(state, context, op));
+              model = sequential.step(model, op);
+              assert(
+                sequential.check(type.value(state), model),
+                `value after a reset diverged from a fresh model at op ${i}`,
+              );
+            });
+          }),
+          { numRuns },
+        ),
+    });
+  }
   if (sequential !== undefined) {
     laws.push({
       name: `${type.name}: a single replica behaves like the sequential data type`,
@@ -203,6 +256,20 @@ function deliverMissing<S>(
     current = join(join(current, message.delta), message.delta);
   }
   return current;
+}
+
+/** Equality of values as users see them: sets, maps and arrays by content. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Set && b instanceof Set)
+    return a.size === b.size && [...a].every((x) => b.has(x));
+  if (a instanceof Map && b instanceof Map) {
+    return a.size === b.size && [...a].every(([k, v]) => b.has(k) && sameValue(v, b.get(k)));
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  }
+  return false;
 }
 
 /** Structural equality of plain wire data (arrays, objects, bytes, primitives). */

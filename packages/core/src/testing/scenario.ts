@@ -30,7 +30,9 @@ export interface SequentialSpec<V, Op, M = unknown> {
 export type Step<Op> =
   | { readonly kind: "mutate"; readonly at: number; readonly op: Op }
   | { readonly kind: "deliver"; readonly to: number; readonly message: number }
-  | { readonly kind: "sync"; readonly from: number; readonly to: number };
+  | { readonly kind: "sync"; readonly from: number; readonly to: number }
+  /** The replica applies `type.reset` to what it has observed (types with a reset only). */
+  | { readonly kind: "reset"; readonly at: number };
 
 export interface Delta<S> {
   readonly origin: number;
@@ -59,9 +61,12 @@ export function replicaIds(spec: { replicas?: readonly string[] }): ReplicaId[] 
 export function stepArbitrary<Op>(
   operation: fc.Arbitrary<Op>,
   replicas: number,
+  options: { readonly resets?: boolean } = {},
 ): fc.Arbitrary<Step<Op>> {
   const index = fc.nat({ max: replicas - 1 });
+  const reset = fc.record({ kind: fc.constant("reset" as const), at: index });
   return fc.oneof(
+    ...(options.resets === true ? [{ weight: 1, arbitrary: reset as fc.Arbitrary<Step<Op>> }] : []),
     {
       weight: 5,
       arbitrary: fc.record({ kind: fc.constant("mutate" as const), at: index, op: operation }),
@@ -94,9 +99,12 @@ export function executeRun<S, V, Op, C>(
   const mutations: MutationRecord<S>[] = [];
   const delivered = ids.map(() => new Set<number>());
   for (const step of steps) {
-    if (step.kind === "mutate") {
+    if (step.kind === "mutate" || step.kind === "reset") {
       const before = states[step.at] as S;
-      const delta = spec.mutate(before, contexts[step.at] as C, step.op);
+      const delta =
+        step.kind === "mutate"
+          ? spec.mutate(before, contexts[step.at] as C, step.op)
+          : resetOf(type, before);
       const after = type.join(before, delta);
       states[step.at] = after;
       delivered[step.at]?.add(deltas.length);
@@ -112,4 +120,9 @@ export function executeRun<S, V, Op, C>(
     }
   }
   return { states, deltas, mutations, delivered };
+}
+
+function resetOf<S, V>(type: CrdtType<S, V>, state: S): S {
+  if (type.reset === undefined) throw new Error(`type ${type.name} has no reset`);
+  return type.reset(state);
 }
