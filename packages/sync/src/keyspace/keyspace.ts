@@ -83,6 +83,12 @@ function setSeq(record: KeyRecord, replica: ReplicaId, seq: number): void {
 export interface KeyspaceOptions {
   readonly replica: ReplicaId;
   readonly registry: TypeRegistry;
+  /**
+   * An extra rule every key must pass, with the tag it is written with: returns why the pair is
+   * refused, or undefined. A store whose keys encode their type uses it so that no peer can bind
+   * a key to another type; a refused remote entry refuses its whole batch.
+   */
+  readonly checkKey?: (key: string, tag: string) => string | undefined;
 }
 
 export class Keyspace {
@@ -92,10 +98,12 @@ export class Keyspace {
   readonly #context: MutableCausalContext = emptyCausalContext();
   readonly #index = new Map<ReplicaId, OriginIndex<KeyRecord>>();
   readonly #listeners = new Set<(change: KeyspaceChange) => void>();
+  readonly #checkKey: ((key: string, tag: string) => string | undefined) | undefined;
 
   constructor(options: KeyspaceOptions) {
     this.replica = options.replica;
     this.registry = options.registry;
+    this.#checkKey = options.checkKey;
   }
 
   /** Every keyspace dot seen. Live and read-only: it grows with each update and applied batch. */
@@ -263,6 +271,7 @@ export class Keyspace {
 
   #recordFor(key: string, type: AnyCrdtType): KeyRecord | undefined {
     assertKey(key);
+    this.#assertAccepted(key, type.name);
     if (this.registry.get(type.name) !== type) {
       throw new InvalidArgumentError(`type "${type.name}" is not registered with this keyspace`);
     }
@@ -317,6 +326,7 @@ export class Keyspace {
     const created = new Map<string, string>();
     for (const entry of entries) {
       assertKey(entry.key);
+      this.#assertAccepted(entry.key, entry.tag);
       const type = this.registry.get(entry.tag);
       if (type === undefined) {
         throw new InvalidArgumentError(`type "${entry.tag}" is not registered with this keyspace`);
@@ -338,6 +348,11 @@ export class Keyspace {
       records.push(record);
     }
     return { types, records };
+  }
+
+  #assertAccepted(key: string, tag: string): void {
+    const problem = this.#checkKey?.(key, tag);
+    if (problem !== undefined) throw new InvalidArgumentError(problem);
   }
 
   #emit(change: KeyspaceChange): void {

@@ -331,7 +331,7 @@ describe("sync engine over a faulty simulated network", () => {
 });
 
 describe("responses split across frames", () => {
-  test("a lost piece is fetched again: pieces never carry the context", () => {
+  test("without causal delivery parts apply as they arrive, and a lost one is fetched again", () => {
     const network = new SimulatedNetwork({
       seed: 11,
       link: { latency: { kind: "fixed", ms: 10 } },
@@ -362,8 +362,8 @@ describe("responses split across frames", () => {
       peers: () => tb.peers(),
       onFrame: (handler) =>
         tb.onFrame((peer, frame) => {
-          // Protocol version 2, kind 2 (sync-response), with or without a replica table.
-          if (((frame[0] as number) & 0xef) === 0x42 && ++pieces > 1 && dropping) return;
+          // Protocol version 2, kind 11 (sync-response-part), with or without a replica table.
+          if (((frame[0] as number) & 0xef) === 0x4b && ++pieces > 1 && dropping) return;
           handler(peer, frame);
         }),
       onPeerConnected: (handler) => tb.onPeerConnected(handler),

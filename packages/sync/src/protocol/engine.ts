@@ -13,7 +13,6 @@ import {
   type Dot,
   emptyCausalContext,
   joinCausalContextInto,
-  type MutableCausalContext,
   type ReplicaId,
 } from "@convergent/clocks";
 import { ConvergentError, DEFAULT_DECODE_LIMITS, type DecodeLimits } from "@convergent/core";
@@ -24,7 +23,12 @@ import { Emitter } from "../transports/emitter.js";
 import type { Scheduler, TimerHandle } from "../transports/scheduler.js";
 import type { Transport, Unsubscribe } from "../transports/transport.js";
 import { answerSyncRequest, applySyncResponse, syncRequest } from "./fast-path.js";
-import { decodeMessage, encodeMessage, type SyncMessage } from "./messages.js";
+import { decodeMessage, encodeMessage, type SyncMessage, type SyncResponse } from "./messages.js";
+import {
+  DEFAULT_SPLIT_RESPONSE_LIMITS,
+  ResponseAssembler,
+  type SplitResponseLimits,
+} from "./split-responses.js";
 
 /** A `fetch` that got no answer in time, or whose connection broke first. */
 export class FetchFailedError extends ConvergentError {
@@ -48,21 +52,30 @@ export interface SyncEngineOptions {
   /** Live pushes of local updates; `false` turns them off. */
   readonly push?: Partial<PushOptions> | false;
   /**
-   * Most entries in one frame (default 10,000). A longer response goes out in several frames
-   * without the sender's context: joining a context is only sound once every entry it covers
-   * has arrived, and any of the frames may be lost. The gaps this leaves close at the next
-   * exchange that fits in one frame.
+   * Most entries in one frame (default 10,000). A longer response goes out as numbered parts,
+   * each with the sender's context, which is only joined once every part has arrived (any of
+   * them may be lost). Without causal delivery each part is applied as it arrives and the
+   * context is not joined: the gaps this leaves close at the next exchange that fits in one
+   * frame. With causal delivery the parts are applied together, see `splitResponses`.
    */
   readonly maxEntriesPerFrame?: number;
   /**
    * Causal delivery (default false): pushes carry the sender's context as their dependencies,
    * and a received push is buffered until this keyspace has seen them, so no key ever shows an
-   * update before the updates it depends on. Sync responses (one frame) are complete and need
-   * no buffering. Costs a context per push and may delay a push until a sync fills the gap.
+   * update before the updates it depends on. A sync response is applied whole: one split across
+   * frames is buffered until its last part arrives. Costs a context per push, may delay a push
+   * until a sync fills the gap, and holds a split response until it is complete.
    */
   readonly causal?: boolean;
   /** Causal pushes buffered at most (default 1024); beyond, the oldest is dropped (the fast path covers it). */
   readonly maxBufferedPushes?: number;
+  /**
+   * With causal delivery, the parts of one split response held per connection (defaults in
+   * `DEFAULT_SPLIT_RESPONSE_LIMITS`). A response beyond these bounds is dropped whole and counted
+   * in `splitResponsesDropped`, so the bounds must exceed the largest difference a peer may have
+   * to catch up on through the fast path.
+   */
+  readonly splitResponses?: Partial<SplitResponseLimits>;
   /** Run the fast path whenever a connection opens (default true). */
   readonly syncOnConnect?: boolean;
   /** Merkle repair; `false` turns it off. `intervalMs: 0` keeps it manual (`repairWith`). */
@@ -126,6 +139,8 @@ export interface SyncEngineStats {
   readonly acksReceived: number;
   readonly repairMessagesSent: number;
   readonly gossipFailures: number;
+  /** Split responses given up before their last part: superseded, too large, or cut off. */
+  readonly splitResponsesDropped: number;
 }
 
 interface InFlightPush {
@@ -165,8 +180,12 @@ interface PendingFetch {
 
 interface PeerState {
   nextPushSeq: number;
+  /** Ids of split responses sent on this connection, ascending in the order of answering. */
+  nextResponseId: number;
   readonly inFlight: Map<number, InFlightPush>;
   requestTimer: TimerHandle | undefined;
+  /** Parts of a split response from the peer (causal delivery only); dropped on disconnect. */
+  assembler: ResponseAssembler | undefined;
 }
 
 type Counters = { -readonly [K in keyof SyncEngineStats]: number };
@@ -193,8 +212,8 @@ export class SyncEngine {
   readonly #causal: boolean;
   readonly #maxBuffered: number;
   #delivering = false;
-  /** Own dots of local changes since the last flush (see CausalPush.covered). */
-  #covered: MutableCausalContext = emptyCausalContext();
+  /** Own dots of local changes since the last flush, per key (see CausalPush.covered). */
+  #covered = new Map<string, Dot[]>();
   #nextFetchId = 1;
   readonly #counters: Counters = {
     framesRejected: 0,
@@ -206,9 +225,11 @@ export class SyncEngine {
     acksReceived: 0,
     repairMessagesSent: 0,
     gossipFailures: 0,
+    splitResponsesDropped: 0,
   };
   readonly #pending = new Set<string>();
   readonly #maxEntries: number;
+  readonly #splitLimits: SplitResponseLimits;
   readonly #subscriptions: Unsubscribe[] = [];
   readonly #timers = new Set<TimerHandle>();
   #flushTimer: TimerHandle | undefined;
@@ -223,6 +244,7 @@ export class SyncEngine {
     this.#maxEntries = Math.max(1, options.maxEntriesPerFrame ?? 10_000);
     this.#causal = options.causal ?? false;
     this.#maxBuffered = Math.max(1, options.maxBufferedPushes ?? 1024);
+    this.#splitLimits = { ...DEFAULT_SPLIT_RESPONSE_LIMITS, ...options.splitResponses };
     this.#random = options.random ?? Math.random;
     this.#gossip = options.gossip === false ? undefined : { ...DEFAULT_GOSSIP, ...options.gossip };
     this.#push = options.push === false ? undefined : { ...DEFAULT_PUSH, ...options.push };
@@ -341,22 +363,30 @@ export class SyncEngine {
 
   /** Pushes the current state of `keys` to `peer` now (read repair, or an eager hand-off). */
   push(peer: ReplicaId, keys: Iterable<string>): void {
-    this.#pushKeys(peer, keys, emptyCausalContext());
+    this.#pushKeys(peer, keys, new Map());
   }
 
-  #pushKeys(peer: ReplicaId, keys: Iterable<string>, covered: CausalContext): void {
+  #pushKeys(
+    peer: ReplicaId,
+    keys: Iterable<string>,
+    covered: ReadonlyMap<string, readonly Dot[]>,
+  ): void {
     let entries: DottedEntry[] = [];
+    // Each frame claims only the covered dots of its own keys: a frame applied alone must not
+    // put dots into the receiver's context whose updates travel in another frame.
+    let claimed = emptyCausalContext();
     for (const key of keys) {
       const entry = this.keyspace.get(key);
       if (entry === undefined) continue;
       entries.push({ ...entry, dots: this.keyspace.dotsOf(key) });
+      for (const d of covered.get(key) ?? []) addDotInPlace(claimed, d);
       if (entries.length === this.#maxEntries) {
-        // Covered dots may belong to keys of any frame, so only the last frame claims them.
-        this.#pushEntries(peer, entries);
+        this.#pushEntries(peer, entries, claimed);
         entries = [];
+        claimed = emptyCausalContext();
       }
     }
-    if (entries.length > 0) this.#pushEntries(peer, entries, covered);
+    if (entries.length > 0) this.#pushEntries(peer, entries, claimed);
   }
 
   #pushEntries(
@@ -413,26 +443,31 @@ export class SyncEngine {
       return;
     }
     try {
-      this.#handle(peer, message);
+      this.#handle(peer, message, frame.length);
     } catch (error) {
       this.#reject(peer, message.kind, error);
     }
   }
 
-  #handle(peer: ReplicaId, message: SyncMessage): void {
+  #handle(peer: ReplicaId, message: SyncMessage, frameBytes: number): void {
     switch (message.kind) {
       case "sync-request": {
         this.#events.emit("peerContext", peer, message.context);
         const response = answerSyncRequest(this.keyspace, message);
-        if (response.entries.length <= this.#maxEntries) this.#send(peer, response);
+        const state = this.#peer(peer);
+        const total = response.entries.length;
+        if (total <= this.#maxEntries) this.#send(peer, response);
         else {
-          for (let i = 0; i < response.entries.length; i += this.#maxEntries) {
-            const entries = response.entries.slice(i, i + this.#maxEntries);
-            this.#send(peer, { kind: "sync-response", context: emptyCausalContext(), entries });
+          const id = state.nextResponseId++;
+          const count = Math.ceil(total / this.#maxEntries);
+          for (let index = 0; index < count; index++) {
+            const start = index * this.#maxEntries;
+            const entries = response.entries.slice(start, start + this.#maxEntries);
+            const { context } = response;
+            this.#send(peer, { kind: "sync-response-part", id, index, count, context, entries });
           }
         }
         // Pull as well when the peer has seen something we have not and we are not already asking.
-        const state = this.#peer(peer);
         if (
           state.requestTimer === undefined &&
           !causalContextIncludes(this.keyspace.context, message.context)
@@ -441,18 +476,28 @@ export class SyncEngine {
         }
         return;
       }
-      case "sync-response": {
-        applySyncResponse(this.keyspace, message);
-        this.#counters.syncResponsesApplied += 1;
-        const state = this.#peer(peer);
-        if (state.requestTimer !== undefined) {
-          this.#clear(state.requestTimer);
-          state.requestTimer = undefined;
+      case "sync-response":
+        // A whole response also ends the wait for a split one, so an incomplete one is not
+        // held beyond the next exchange; the next round answers anything it would have brought.
+        this.#peers.get(peer)?.assembler?.clear();
+        this.#applyResponse(peer, message);
+        return;
+      case "sync-response-part": {
+        if (!this.#causal) {
+          // Applied as it arrives; its context covers other parts too, so it is not joined.
+          this.#applyResponse(peer, {
+            kind: "sync-response",
+            context: emptyCausalContext(),
+            entries: message.entries,
+          });
+          return;
         }
-        if (this.#gossip !== undefined) this.#gossipDelay = this.#gossip.intervalMs;
-        // A response may only fill context gaps (no state change, so no keyspace event).
-        if (this.#buffered.length > 0) this.#deliverBuffered();
-        this.#events.emit("synced", peer);
+        const state = this.#peer(peer);
+        state.assembler ??= new ResponseAssembler(this.#splitLimits, () => {
+          this.#counters.splitResponsesDropped += 1;
+        });
+        const response = state.assembler.add(message, frameBytes);
+        if (response !== undefined) this.#applyResponse(peer, response);
         return;
       }
       case "merkle-digest":
@@ -514,6 +559,20 @@ export class SyncEngine {
     }
   }
 
+  #applyResponse(peer: ReplicaId, response: SyncResponse): void {
+    applySyncResponse(this.keyspace, response);
+    this.#counters.syncResponsesApplied += 1;
+    const state = this.#peer(peer);
+    if (state.requestTimer !== undefined) {
+      this.#clear(state.requestTimer);
+      state.requestTimer = undefined;
+    }
+    if (this.#gossip !== undefined) this.#gossipDelay = this.#gossip.intervalMs;
+    // A response may only fill context gaps (no state change, so no keyspace event).
+    if (this.#buffered.length > 0) this.#deliverBuffered();
+    this.#events.emit("synced", peer);
+  }
+
   /** Applies every buffered causal push whose dependencies are now met, until none is. */
   #deliverBuffered(): void {
     if (this.#delivering) return;
@@ -538,15 +597,69 @@ export class SyncEngine {
           progress = true;
           break;
         }
+        if (!progress && this.#buffered.length > 1) progress = this.#deliverTogether();
       }
     } finally {
       this.#delivering = false;
     }
   }
 
+  /**
+   * The frames of one batch too long for one frame depend on each other (each carries the
+   * sender's whole context), so none applies alone. Finds, per peer, the largest set of its
+   * buffered pushes whose dependencies this keyspace meets with the dots of the whole set, and
+   * applies that set at once: what it shows is then as closed as one unsplit push.
+   */
+  #deliverTogether(): boolean {
+    const peers = new Set(this.#buffered.map((push) => push.peer));
+    for (const peer of peers) {
+      let group = this.#buffered.filter((push) => push.peer === peer);
+      while (group.length > 1) {
+        const seen = cloneCausalContext(this.keyspace.context);
+        for (const push of group) {
+          for (const entry of push.entries) for (const d of entry.dots) addDotInPlace(seen, d);
+          joinCausalContextInto(seen, push.covered);
+        }
+        const met = group.filter((push) => causalContextIncludes(seen, push.deps));
+        if (met.length === group.length) break;
+        group = met;
+      }
+      if (group.length < 2) continue;
+      const members = new Set(group);
+      const rest = this.#buffered.filter((push) => !members.has(push));
+      this.#buffered.length = 0;
+      this.#buffered.push(...rest);
+      const entries = group.flatMap((push) => push.entries);
+      const covered = emptyCausalContext();
+      for (const push of group) joinCausalContextInto(covered, push.covered);
+      try {
+        this.keyspace.applyRemote(entries, covered);
+        for (const push of group) this.#send(peer, { kind: "delta-ack", seq: push.seq });
+      } catch (error) {
+        this.#reject(peer, "causal-push", error);
+      }
+      return true;
+    }
+    return false;
+  }
+
   /** Causal pushes waiting for their dependencies. */
   get bufferedPushes(): number {
     return this.#buffered.length;
+  }
+
+  /** Parts of split responses held until their response is complete, over all connections. */
+  get bufferedResponseParts(): number {
+    let parts = 0;
+    for (const state of this.#peers.values()) parts += state.assembler?.parts ?? 0;
+    return parts;
+  }
+
+  /** Frame bytes of the parts counted by `bufferedResponseParts`. */
+  get bufferedResponseBytes(): number {
+    let bytes = 0;
+    for (const state of this.#peers.values()) bytes += state.assembler?.bytes ?? 0;
+    return bytes;
   }
 
   #reject(peer: ReplicaId, kind: RejectedFrame["kind"], error: unknown): void {
@@ -569,7 +682,13 @@ export class SyncEngine {
   #peer(peer: ReplicaId): PeerState {
     let state = this.#peers.get(peer);
     if (state === undefined) {
-      state = { nextPushSeq: 1, inFlight: new Map(), requestTimer: undefined };
+      state = {
+        nextPushSeq: 1,
+        nextResponseId: 1,
+        inFlight: new Map(),
+        requestTimer: undefined,
+        assembler: undefined,
+      };
       this.#peers.set(peer, state);
     }
     return state;
@@ -585,16 +704,22 @@ export class SyncEngine {
     const state = this.#peers.get(peer);
     if (state === undefined) return;
     if (state.requestTimer !== undefined) this.#clear(state.requestTimer);
-    // Pushes in flight died with the connection; the sync on reconnect covers them.
+    // Pushes in flight died with the connection; the sync on reconnect covers them. So did
+    // the missing parts of a split response.
     state.inFlight.clear();
     state.requestTimer = undefined;
+    state.assembler?.clear();
+    state.assembler = undefined;
   }
 
   /** Records the own dots of a local change, which a later update of the key would hide. */
   #cover(keys: readonly string[]): void {
     for (const key of keys) {
       for (const d of this.keyspace.dotsOf(key)) {
-        if (d.replica === this.keyspace.replica) addDotInPlace(this.#covered, d);
+        if (d.replica !== this.keyspace.replica) continue;
+        const dots = this.#covered.get(key);
+        if (dots === undefined) this.#covered.set(key, [d]);
+        else dots.push(d);
       }
     }
   }
@@ -607,7 +732,7 @@ export class SyncEngine {
       const keys = [...this.#pending];
       this.#pending.clear();
       const covered = this.#covered;
-      this.#covered = emptyCausalContext();
+      this.#covered = new Map();
       for (const peer of this.#transport.peers()) this.#pushKeys(peer, keys, covered);
     });
   }

@@ -46,6 +46,22 @@ export interface SyncResponse {
 }
 
 /**
+ * One of `count` frames of a SyncResponse too long for one frame. Every part carries the same
+ * `id` (ascending per connection in the order the sender answered) and the response's whole
+ * `context`, and `entries` holds the `index`-th slice of its entries. The context may only be
+ * joined once every part has been applied; a receiver with causal delivery applies the parts
+ * together, as one response, and nothing before (`split-responses.ts`).
+ */
+export interface SyncResponsePart {
+  readonly kind: "sync-response-part";
+  readonly id: number;
+  readonly index: number;
+  readonly count: number;
+  readonly context: CausalContext;
+  readonly entries: readonly DottedEntry[];
+}
+
+/**
  * Repair path: 32-bit digests of some nodes of one level of the sender's Merkle tree, each the
  * node's 64-bit XOR digest mixed with the walk's `salt` (so a collision of the short form lasts
  * one walk, not until the data changes).
@@ -141,6 +157,7 @@ export interface CausalPush {
 export type SyncMessage =
   | SyncRequest
   | SyncResponse
+  | SyncResponsePart
   | MerkleDigest
   | MerkleKeys
   | MerkleEntries
@@ -161,6 +178,7 @@ const KIND_CODES = {
   "read-response": 8,
   "causal-push": 9,
   "merkle-keys": 10,
+  "sync-response-part": 11,
 } as const;
 
 const HASH_BYTES = 4;
@@ -205,6 +223,13 @@ export function encodeMessage(
       writeContext(body, table, message.context);
       break;
     case "sync-response":
+      writeContext(body, table, message.context);
+      writeEntries(body, table, registry, message.entries, message.context);
+      break;
+    case "sync-response-part":
+      body.uint(message.id);
+      body.uint(message.count);
+      body.uint(message.index);
       writeContext(body, table, message.context);
       writeEntries(body, table, registry, message.entries, message.context);
       break;
@@ -322,6 +347,18 @@ function decodeUnchecked(
         context,
         entries: readEntries(reader, table, registry, limits, context),
       };
+      break;
+    }
+    case KIND_CODES["sync-response-part"]: {
+      const id = reader.uint();
+      // A response that fits in one frame travels as a sync-response.
+      const count = reader.uintAtMost(limits.maxEntries, "part count");
+      if (count < 2) throw new DecodeError("MALFORMED", "a split response has at least 2 parts");
+      const index = reader.uint();
+      if (index >= count) throw new DecodeError("INVALID_VALUE", "part index beyond the count");
+      const context = readContext(reader, table, limits);
+      const entries = readEntries(reader, table, registry, limits, context);
+      message = { kind: "sync-response-part", id, index, count, context, entries };
       break;
     }
     case KIND_CODES["merkle-digest"]: {
