@@ -1,4 +1,6 @@
 import { executeRun, stepArbitrary, tableWriter } from "@convergent/core/testing";
+import { gCounter, gCounterWireV1 } from "@convergent/g-counter";
+import { pnCounter, pnCounterWireV1 } from "@convergent/pn-counter";
 import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
 import { createCodec, type DecodeErrorCode } from "./index.js";
@@ -97,11 +99,18 @@ describe.each(typeCases.map((c) => [c.type.name, c] as const))("%s", (_, { type,
 describe("hostile payloads reach the real types' validation through bytes", () => {
   const frame = (body: unknown): Uint8Array => asStateFrame(codec.encodePlain(body as never));
   const cases: Array<[string, unknown, DecodeErrorCode]> = [
-    ["a negative count", ["g-counter", 1, ["a"], [0, -1]], "INVALID_VALUE"],
-    ["a fractional count", ["g-counter", 1, ["a"], [0, 1.5]], "INVALID_VALUE"],
-    ["a count as a string", ["g-counter", 1, ["a"], [0, "1"]], "WRONG_TYPE"],
-    ["an index outside the table", ["g-counter", 1, ["a"], [1, 1]], "INVALID_VALUE"],
-    ["a pn entry of zeros", ["pn-counter", 1, ["a"], [0, 0, 0]], "INVALID_VALUE"],
+    ["a negative count", ["g-counter", 2, ["a"], [0, -1]], "INVALID_VALUE"],
+    ["a fractional count", ["g-counter", 2, ["a"], [0, 1.5]], "INVALID_VALUE"],
+    ["a count as a string", ["g-counter", 2, ["a"], [0, "1"]], "WRONG_TYPE"],
+    ["an index outside the table", ["g-counter", 2, ["a"], [1, 1]], "INVALID_VALUE"],
+    ["a zero floor", ["g-counter", 2, ["a"], [0, 1, [0, 0]]], "INVALID_VALUE"],
+    ["a pn entry of zeros", ["pn-counter", 2, ["a"], [0, 0, 0]], "INVALID_VALUE"],
+    ["a pn floor of zeros", ["pn-counter", 2, ["a"], [0, 1, 0, [0, 0, 0]]], "INVALID_VALUE"],
+    [
+      "a version-1 counter without its legacy form",
+      ["g-counter", 1, ["a"], [0, 1]],
+      "UNSUPPORTED_VERSION",
+    ],
     [
       "a set dot outside the context",
       ["or-set", 1, ["a"], [[[0, 1]], [], [["x", [0, 2]]]]],
@@ -117,6 +126,26 @@ describe("hostile payloads reach the real types' validation through bytes", () =
   ];
   test.each(cases)("%s", (_, body, reason) => {
     expectDecodeError(() => codec.decode(frame(body)), reason);
+  });
+
+  test("version-1 counter frames decode through the counters' legacy wire forms", () => {
+    const legacy = createCodec({
+      types: [
+        { type: gCounter, legacy: [gCounterWireV1] },
+        { type: pnCounter, legacy: [pnCounterWireV1] },
+      ],
+      verifyCanonical: true,
+    });
+    const g = legacy.decodeAs(gCounter, frame(["g-counter", 1, ["a", "b"], [0, 5, 1, 3]]));
+    expect([gCounter.value(g), g.floors]).toEqual([8, undefined]);
+    const pn = legacy.decodeAs(pnCounter, frame(["pn-counter", 1, ["a"], [0, 5, 7]]));
+    expect(pnCounter.value(pn)).toBe(-2);
+    // Sent on, they are written in version 2, which reads back the same.
+    expect(gCounter.equals(legacy.decodeAs(gCounter, legacy.encode(gCounter, g)), g)).toBe(true);
+    expectDecodeError(
+      () => legacy.decode(frame(["g-counter", 1, ["a"], [0, 5, [0, 5]]])),
+      "MALFORMED",
+    );
   });
 
   test("a __proto__ key inside a register value is FORBIDDEN_KEY", () => {
