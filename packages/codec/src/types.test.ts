@@ -1,5 +1,6 @@
 import { executeRun, stepArbitrary, tableWriter } from "@convergent/core/testing";
 import { gCounter, gCounterWireV1 } from "@convergent/g-counter";
+import { lwwRegister, lwwRegisterWireV1, reset } from "@convergent/lww-register";
 import { pnCounter, pnCounterWireV1 } from "@convergent/pn-counter";
 import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
@@ -121,7 +122,13 @@ describe("hostile payloads reach the real types' validation through bytes", () =
       ["mv-register", 1, ["a"], [[[0, 1]], [], [[0, 2, "v"]]]],
       "INVALID_VALUE",
     ],
-    ["a negative wall time", ["lww-register", 1, ["a"], [-1, 0, 0, "v"]], "INVALID_VALUE"],
+    ["a negative wall time", ["lww-register", 2, ["a"], [-1, 0, 0, "v"]], "INVALID_VALUE"],
+    ["a register timestamp cut short", ["lww-register", 2, ["a"], [1, 0]], "MALFORMED"],
+    [
+      "a version-1 register without its legacy form",
+      ["lww-register", 1, ["a"], [1, 0, 0, "v"]],
+      "UNSUPPORTED_VERSION",
+    ],
     ["a map entry of the wrong arity", ["lww-map", 1, ["a"], [["k", 1, 0]]], "MALFORMED"],
   ];
   test.each(cases)("%s", (_, body, reason) => {
@@ -148,8 +155,28 @@ describe("hostile payloads reach the real types' validation through bytes", () =
     );
   });
 
+  test("version-1 register frames decode through lwwRegisterWireV1; deletes travel as version 2", () => {
+    const legacy = createCodec({
+      types: [{ type: lwwRegister, legacy: [lwwRegisterWireV1] }],
+      verifyCanonical: true,
+    });
+    const written = legacy.decodeAs(lwwRegister, frame(["lww-register", 1, ["a"], [7, 0, 0, "v"]]));
+    expect(lwwRegister.value(written)).toBe("v");
+    // Version 1 has no tombstone.
+    expectDecodeError(
+      () => legacy.decode(frame(["lww-register", 1, ["a"], [7, 0, 0]])),
+      "MALFORMED",
+    );
+    // The delete of that write is a version-2 tombstone at the write's own timestamp.
+    const deleted = lwwRegister.join(written, reset(written));
+    const bytes = legacy.encode(lwwRegister, deleted);
+    const decoded = legacy.decodeAs(lwwRegister, bytes);
+    expect(decoded.entry).toEqual({ value: undefined, wallTime: 7, logical: 0, replica: "a" });
+    expect(lwwRegister.value(lwwRegister.join(written, decoded))).toBeUndefined();
+  });
+
   test("a __proto__ key inside a register value is FORBIDDEN_KEY", () => {
-    const bytes = frame(["lww-register", 1, ["a"], [1, 0, 0, { __proto_x: 1 }]]);
+    const bytes = frame(["lww-register", 2, ["a"], [1, 0, 0, { __proto_x: 1 }]]);
     const at = hex(bytes).indexOf(hex(new TextEncoder().encode("__proto_x"))) / 2;
     bytes[at + 8] = "_".charCodeAt(0);
     expectDecodeError(() => codec.decode(bytes), "FORBIDDEN_KEY");

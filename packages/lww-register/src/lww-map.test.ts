@@ -1,15 +1,22 @@
-import { HybridLogicalClock, type ReplicaId, replicaId } from "@convergent/clocks";
+import { compareHlc, HybridLogicalClock, type ReplicaId, replicaId } from "@convergent/clocks";
 import {
   equalPlainValues,
   InvalidArgumentError,
   LocalReplica,
   type PlainValue,
 } from "@convergent/core";
-import { crdtLaws, executeRun, type LawSpec, stepArbitrary } from "@convergent/core/testing";
+import {
+  crdtLaws,
+  executeRun,
+  fromWireImage,
+  type LawSpec,
+  stepArbitrary,
+  toWireImage,
+} from "@convergent/core/testing";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { type LwwMapState, lwwMap } from "./lww-map.js";
-import { getKey, hasKey, mapValue, removeKey, setKey } from "./map-ops.js";
+import { type LwwMapEntry, type LwwMapState, lwwMap } from "./lww-map.js";
+import { getKey, hasKey, mapValue, removeKey, resetMap, setKey } from "./map-ops.js";
 
 interface Writer {
   readonly clock: HybridLogicalClock;
@@ -211,5 +218,95 @@ describe("setKey and removeKey reject bad arguments and leave state and clock un
   test("a well-formed surrogate pair is a fine key", () => {
     const delta = setKey(lwwMap.empty(), writer(alice, 1).clock, "\uD83D\uDE00", true);
     expect(getKey(delta, "😀")).toBe(true);
+  });
+});
+
+describe("lww-map reset (delete of the whole map)", () => {
+  const reached = fc
+    .array(stepArbitrary(spec.operation, 3, { resets: true }), { maxLength: 40, size: "max" })
+    .map((steps) => executeRun(spec, steps).states as [LwwMapState, LwwMapState, LwwMapState]);
+  const joinAll = (...states: LwwMapState[]) => states.reduce(lwwMap.join, lwwMap.empty());
+
+  test("a reset removes exactly the observed writes: t's live fields newer than s's survive", () => {
+    fc.assert(
+      fc.property(reached, ([s, t]) => {
+        const merged = mapValue(joinAll(s, resetMap(s), t));
+        const expected = new Map<string, PlainValue>();
+        for (const [field, entry] of t) {
+          const held = s.get(field);
+          if (entry.value !== undefined && (held === undefined || compareHlc(entry, held) > 0)) {
+            expected.set(field, entry.value);
+          }
+        }
+        expect([...merged.keys()].sort()).toEqual([...expected.keys()].sort());
+        for (const [field, v] of expected) {
+          expect(equalPlainValues(merged.get(field) as PlainValue, v)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("a reset is a tombstone at each live field's own timestamp and reads no clock", () => {
+    fc.assert(
+      fc.property(reached, ([a, b, x]) => {
+        const delta = resetMap(a);
+        const live = [...a].filter(([, e]) => e.value !== undefined);
+        expect(delta.size).toBe(live.length);
+        for (const [field, entry] of live) {
+          expect(delta.get(field)).toEqual({ ...entry, value: undefined });
+        }
+        expect(lwwMap.equals(resetMap(lwwMap.clone(a)), delta)).toBe(true);
+        expect(lwwMap.equals(joinAll(x, delta, resetMap(b)), joinAll(resetMap(b), delta, x))).toBe(
+          true,
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("A deletes the map while B sets title again concurrently: the map holds B's new title", () => {
+    const wa = writer(alice, 1_000);
+    const wb = writer(bob, 1_000);
+    const a = new LocalReplica(lwwMap, alice);
+    const b = new LocalReplica(lwwMap, bob);
+    b.merge(a.update((s) => setKey(s, wa.clock, "title", "Draft")));
+    b.merge(a.update((s) => setKey(s, wa.clock, "body", "text")));
+    const deletion = a.update(resetMap);
+    const retitle = b.update((s) => setKey(s, wb.clock, "title", "Final"));
+    a.merge(retitle);
+    b.merge(deletion);
+    expect(a.value()).toEqual(new Map([["title", "Final"]]));
+    expect(lwwMap.equals(a.state, b.state)).toBe(true);
+    // A field written after the delete was received shows too.
+    const later = a.update((s) => setKey(s, wa.clock, "body", "again"));
+    b.merge(later);
+    expect(b.value()).toEqual(
+      new Map([
+        ["body", "again"],
+        ["title", "Final"],
+      ]),
+    );
+  });
+
+  test("removeKey still writes a fresh timestamp; a reset leaves removed fields alone", () => {
+    const w = writer(alice, 10);
+    let state = lwwMap.empty();
+    state = lwwMap.join(state, setKey(state, w.clock, "k", 1));
+    const written = state.get("k");
+    const removal = removeKey(state, w.clock, "k");
+    expect(compareHlc(removal.get("k") as LwwMapEntry, written as LwwMapEntry)).toBe(1);
+    state = lwwMap.join(state, removal);
+    expect(resetMap(state).size).toBe(0);
+    expect(lwwMap.equals(resetMap(lwwMap.empty()), lwwMap.empty())).toBe(true);
+  });
+
+  test("the reset round-trips through the wire form and still deletes on the other side", () => {
+    const w = writer(alice, 10);
+    let state = lwwMap.empty();
+    state = lwwMap.join(state, setKey(state, w.clock, "k", 1));
+    const image = toWireImage(lwwMap, resetMap(state));
+    expect(image.plain).toEqual([["k", 10, 0, 0]]);
+    expect(lwwMap.value(lwwMap.join(state, fromWireImage(lwwMap, image))).size).toBe(0);
   });
 });

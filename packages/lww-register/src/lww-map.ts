@@ -1,6 +1,6 @@
 import { type CrdtType, defineCrdt, type PlainValue } from "@convergent/core";
 import { compareEntries, type LwwEntry } from "./entry.js";
-import { mapValue } from "./map-ops.js";
+import { mapValue, resetMap } from "./map-ops.js";
 import { lwwMapWire } from "./map-wire.js";
 
 /**
@@ -8,6 +8,8 @@ import { lwwMapWire } from "./map-wire.js";
  * study of CRDTs", Spec. 8 applied per key), ordered by hybrid logical clock timestamps
  * (Kulkarni et al. 2014). A removal is a timestamped tombstone that beats older writes and
  * loses to newer ones; tombstones are kept, so the state grows with every key ever written.
+ * Deleting the whole map (`reset`) puts a tombstone at each live key's own timestamp, so it
+ * removes exactly the writes it observed.
  */
 export type LwwMapEntry = LwwEntry<PlainValue | undefined>;
 
@@ -47,4 +49,5 @@ export const lwwMap: CrdtType<LwwMapState, Map<string, PlainValue>> = defineCrdt
   },
   value: mapValue,
   wire: lwwMapWire,
+  reset: resetMap,
 });

@@ -1,4 +1,4 @@
-import { ClockDriftError, HybridLogicalClock, type ReplicaId, replicaId } from "@convergent/clocks";
+import { compareHlc, HybridLogicalClock, type ReplicaId, replicaId } from "@convergent/clocks";
 import {
   equalPlainValues,
   InvalidArgumentError,
@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { compareEntries } from "./entry.js";
 import { type LwwRegisterState, lwwRegister } from "./lww-register.js";
-import { set } from "./register-ops.js";
+import { reset, set } from "./register-ops.js";
 
 /** A replica's clock whose physical time is whatever the last operation said. */
 interface Writer {
@@ -173,19 +173,28 @@ describe("lww-register scenarios", () => {
     expect(b.value()).toBe("earlier");
   });
 
-  test("a timestamp further ahead than the drift bound makes set throw ClockDriftError", () => {
+  test("over an entry further ahead than the drift bound, set stamps just above it and leaves the clock", () => {
     const farAhead = writer(alice, 200_000);
     const local = writer(bob, 100_000, 60_000);
+    local.clock.now();
     const state = lwwRegister.join(
       lwwRegister.empty(),
       set(lwwRegister.empty(), farAhead.clock, "from the future"),
     );
-    expect(() => set(state, local.clock, "mine")).toThrow(ClockDriftError);
-    expect(state.entry?.value).toBe("from the future");
-    // Within the bound the write goes through and wins.
-    local.physical.now = 150_000;
+    const clockBefore = local.clock.peek();
     const delta = set(state, local.clock, "mine");
+    expect(delta.entry).toEqual({ value: "mine", wallTime: 200_000, logical: 1, replica: bob });
+    expect(local.clock.peek()).toEqual(clockBefore);
     expect(lwwRegister.value(lwwRegister.join(state, delta))).toBe("mine");
+    // A delete over it needs no clock at all.
+    const deleted = lwwRegister.join(state, reset(state));
+    expect(lwwRegister.value(deleted)).toBeUndefined();
+    expect(local.clock.peek()).toEqual(clockBefore);
+    // Within the bound the write goes through the receive rule and moves the clock as usual.
+    local.physical.now = 150_000;
+    const later = set(state, local.clock, "later");
+    expect(later.entry).toMatchObject({ wallTime: 200_000, logical: 1, replica: bob });
+    expect(local.clock.peek()).toEqual({ wallTime: 200_000, logical: 1, replica: bob });
   });
 
   test("the empty register has no value and is below every written one", () => {
@@ -253,4 +262,87 @@ describe("set rejects bad values and leaves state and clock unchanged", () => {
       expect(w.clock.peek()).toEqual(clockBefore);
     });
   }
+});
+
+describe("lww-register reset (exact delete)", () => {
+  const reached = fc
+    .array(stepArbitrary(spec.operation, 3, { resets: true }), { maxLength: 40, size: "max" })
+    .map(
+      (steps) =>
+        executeRun(spec, steps).states as [LwwRegisterState, LwwRegisterState, LwwRegisterState],
+    );
+  const joinAll = (...states: LwwRegisterState[]) =>
+    states.reduce(lwwRegister.join, lwwRegister.empty());
+
+  test("a reset removes exactly the observed write: t's write survives iff it is newer than s's", () => {
+    fc.assert(
+      fc.property(reached, ([s, t]) => {
+        const merged = joinAll(s, reset(s), t);
+        const newer =
+          t.entry !== undefined && (s.entry === undefined || compareHlc(t.entry, s.entry) > 0);
+        const expected = newer ? t.entry?.value : undefined;
+        const actual = lwwRegister.value(merged);
+        expect(
+          actual === undefined || expected === undefined
+            ? actual === expected
+            : equalPlainValues(actual, expected),
+        ).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("resets read no clock: equal observed writes give the same delta, and resets commute", () => {
+    fc.assert(
+      fc.property(reached, ([a, b, x]) => {
+        expect(lwwRegister.equals(reset(a), reset(lwwRegister.clone(a)))).toBe(true);
+        expect(
+          lwwRegister.equals(joinAll(x, reset(a), reset(b)), joinAll(reset(b), reset(a), x)),
+        ).toBe(true);
+        if (a.entry !== undefined) {
+          expect(reset(a).entry).toEqual({ ...a.entry, value: undefined });
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("both see x; A deletes while B writes y: everyone reads y; a write after the delete shows", () => {
+    const wa = writer(alice, 1_000);
+    const wb = writer(bob, 900); // behind: B's write is still stamped above the x it read
+    const a = new LocalReplica(lwwRegister, alice);
+    const b = new LocalReplica(lwwRegister, bob);
+    b.merge(a.update((s) => set(s, wa.clock, "x")));
+    const deletion = a.update(reset);
+    const y = b.update((s) => set(s, wb.clock, "y"));
+    a.merge(y);
+    b.merge(deletion);
+    expect([a.value(), b.value()]).toEqual(["y", "y"]);
+    a.update(reset);
+    expect(a.value()).toBeUndefined();
+    a.update((s) => set(s, wa.clock, "z"));
+    b.merge(a.state);
+    expect([a.value(), b.value()]).toEqual(["z", "z"]);
+  });
+
+  test("a delete that arrives before the write it deleted still removes it", () => {
+    const w = writer(alice, 5);
+    const written = set(lwwRegister.empty(), w.clock, "x");
+    const receiver = new LocalReplica(lwwRegister, bob);
+    receiver.merge(reset(written));
+    receiver.merge(written);
+    expect(receiver.value()).toBeUndefined();
+    expect(lwwRegister.equals(reset(lwwRegister.empty()), lwwRegister.empty())).toBe(true);
+  });
+
+  test("at one timestamp a tombstone beats every value, so the order stays total", () => {
+    const at = { wallTime: 5, logical: 0, replica: alice };
+    const tomb = { ...at, value: undefined };
+    for (const v of ["y", null, 0, [1]] as PlainValue[]) {
+      expect(compareEntries(tomb, { ...at, value: v })).toBe(1);
+      expect(compareEntries({ ...at, value: v }, tomb)).toBe(-1);
+    }
+    expect(compareEntries(tomb, { ...tomb })).toBe(0);
+    expect(compareEntries(tomb, { ...at, logical: 1, value: "newer" })).toBe(-1);
+  });
 });

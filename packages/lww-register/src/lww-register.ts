@@ -1,17 +1,22 @@
 import { type CrdtType, defineCrdt, type PlainValue } from "@convergent/core";
 import { compareEntries, type LwwEntry } from "./entry.js";
-import { value } from "./register-ops.js";
+import { reset, value } from "./register-ops.js";
 import { lwwRegisterWire } from "./register-wire.js";
 
 /**
  * A last-writer-wins register (Shapiro et al. 2011, "A comprehensive study of CRDTs",
  * Spec. 8) whose writes are ordered by hybrid logical clock timestamps (Kulkarni et al. 2014).
  * Join keeps the write with the greatest timestamp and discards the other, even when the two
- * were concurrent; ties on the timestamp are broken by replica id, then by value.
+ * were concurrent; ties on the timestamp are broken by replica id, then by value. A delete
+ * (`reset`) is a tombstone at the observed write's own timestamp: it removes exactly that write,
+ * and a write its replica had not seen (a greater timestamp) survives it.
  */
 export interface LwwRegisterState {
-  /** The winning write, or undefined while the register has never been written. */
-  entry: LwwEntry | undefined;
+  /**
+   * The winning write, or undefined while the register has never been written. An entry whose
+   * value is undefined is a tombstone: the write at that timestamp was deleted.
+   */
+  entry: LwwEntry<PlainValue | undefined> | undefined;
 }
 
 export const lwwRegister: CrdtType<LwwRegisterState, PlainValue | undefined> = defineCrdt<
@@ -37,9 +42,12 @@ export const lwwRegister: CrdtType<LwwRegisterState, PlainValue | undefined> = d
   },
   value,
   wire: lwwRegisterWire,
+  reset,
 });
 
-function winner(a: LwwEntry | undefined, b: LwwEntry | undefined): LwwEntry | undefined {
+type Entry = LwwEntry<PlainValue | undefined>;
+
+function winner(a: Entry | undefined, b: Entry | undefined): Entry | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   return compareEntries(b, a) > 0 ? b : a;

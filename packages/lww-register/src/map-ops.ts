@@ -1,6 +1,6 @@
 import type { HybridLogicalClock } from "@convergent/clocks";
 import { InvalidArgumentError, type PlainValue, storedPlainValue } from "@convergent/core";
-import { stamp } from "./entry.js";
+import { stamp, tombstoneOf } from "./entry.js";
 import type { LwwMapEntry, LwwMapState } from "./lww-map.js";
 
 type Entries = ReadonlyMap<string, LwwMapEntry>;
@@ -36,8 +36,8 @@ function single(key: string, entry: LwwMapEntry): LwwMapState {
 
 /**
  * Writes `value` under `key` with a timestamp above the key's current one (see `set` on the
- * register: the same rule, the same ClockDriftError). The delta is that one entry; the map
- * stores a canonical frozen copy of `value`.
+ * register: the same rule, including over a far-future entry). The delta is that one entry;
+ * the map stores a canonical frozen copy of `value`.
  */
 export function setKey(
   state: Entries,
@@ -58,6 +58,20 @@ export function setKey(
 export function removeKey(state: Entries, clock: HybridLogicalClock, key: string): LwwMapState {
   checkKey(key);
   return single(key, stamp(clock, state.get(key), undefined));
+}
+
+/**
+ * The exact delete of the whole map (`lwwMap.reset`): a tombstone at each live key's own
+ * timestamp. It removes exactly the writes `state` shows and reads no clock, so a write to a key
+ * its replica had not seen (a greater timestamp, such as a concurrent write made after reading
+ * the old value) survives, and so does any write made after the delete was received. Keys
+ * already removed need nothing and are left out of the delta.
+ */
+export function resetMap(state: Entries): LwwMapState {
+  const delta: LwwMapState = new Map();
+  for (const [key, entry] of state)
+    if (entry.value !== undefined) delta.set(key, tombstoneOf(entry));
+  return delta;
 }
 
 /** The live value under `key`, or undefined when the key was never written or was removed. */

@@ -15,7 +15,8 @@ import { describe, expect, test } from "vitest";
 import { lwwMap } from "./lww-map.js";
 import { lwwRegister } from "./lww-register.js";
 import { removeKey, setKey } from "./map-ops.js";
-import { set } from "./register-ops.js";
+import { reset, set } from "./register-ops.js";
+import { lwwRegisterWireV1 } from "./register-wire.js";
 
 const tiny: DecodeLimits = {
   ...DEFAULT_DECODE_LIMITS,
@@ -55,6 +56,39 @@ describe("lww-register wire form", () => {
     const image = toWireImage(lwwRegister, state);
     expect(image).toEqual({ table: ["bob"], plain: [42, 0, 0, { x: [1, "two"] }] });
     expect(lwwRegister.equals(fromWireImage(lwwRegister, image), state)).toBe(true);
+  });
+
+  test("version 2: a deleted write is [wallTime, logical, replica], its own timestamp kept", () => {
+    expect(lwwRegister.wire.version).toBe(2);
+    const state = set(lwwRegister.empty(), clockAt("bob", 42), "gone");
+    const deleted = lwwRegister.join(state, reset(state));
+    const image = toWireImage(lwwRegister, deleted);
+    expect(image).toEqual({ table: ["bob"], plain: [42, 0, 0] });
+    const decoded = fromWireImage(lwwRegister, image);
+    expect(lwwRegister.equals(decoded, deleted)).toBe(true);
+    expect(lwwRegister.value(decoded)).toBeUndefined();
+    // The tombstone still beats the write it deleted when they arrive in the other order.
+    expect(lwwRegister.value(lwwRegister.join(decoded, state))).toBeUndefined();
+  });
+
+  test("version 1 payloads read the same through version 2 and through the legacy form", () => {
+    const reader = tableReader(table);
+    for (const plain of [[], [7, 1, 1, "v1"]]) {
+      const current = lwwRegister.wire.fromWire(plain, reader);
+      const legacy = lwwRegisterWireV1.fromWire(plain, reader);
+      expect(lwwRegister.equals(current, legacy)).toBe(true);
+    }
+    expect(lwwRegister.value(lwwRegisterWireV1.fromWire([7, 1, 1, "v1"], reader))).toBe("v1");
+    expect(lwwRegisterWireV1.version).toBe(1);
+    // Version 1 has no tombstone: it rejects one on read and refuses to write one.
+    expectReason(
+      failure(() => lwwRegisterWireV1.fromWire([7, 1, 1], reader)),
+      "MALFORMED",
+    );
+    const written = set(lwwRegister.empty(), clockAt("bob", 42), 1);
+    const writer = { replica: () => 0 };
+    expect(lwwRegisterWireV1.toWire(written, writer)).toEqual([42, 0, 0, 1]);
+    expect(() => lwwRegisterWireV1.toWire(reset(written), writer)).toThrow(/version-1/);
   });
 
   test("decoding copies the value, so the state never aliases the input", () => {
@@ -107,7 +141,7 @@ describe("lww-register wire form", () => {
   const hostile: Array<[string, unknown, DecodeErrorCode]> = [
     ["not an array", { wallTime: 1 }, "WRONG_TYPE"],
     ["null", null, "WRONG_TYPE"],
-    ["a tombstone (no value)", [1, 0, 0], "MALFORMED"],
+    ["a timestamp cut short", [1, 0], "MALFORMED"],
     ["an extra field", [1, 0, 0, 1, 2], "MALFORMED"],
     ["a wall time given as a string", ["1", 0, 0, 1], "WRONG_TYPE"],
     ["a negative wall time", [-1, 0, 0, 1], "INVALID_VALUE"],

@@ -59,6 +59,16 @@ export function resolve(
  */
 export function clear(state: MvRegisterState, replica: ReplicaId): MvRegisterState {
   assertReplica(replica);
+  return reset(state);
+}
+
+/**
+ * The exact observed-remove (`CrdtType.reset`, what a key delete applies): `clear` without a
+ * replica. The delta names exactly the siblings `state` holds and mints no dot, so two resets
+ * of the same siblings are the same delta and a write the resetting replica had not seen
+ * survives as the only sibling.
+ */
+export function reset(state: MvRegisterState): MvRegisterState {
   return { siblings: new Map(), context: observedDots(state) };
 }
 

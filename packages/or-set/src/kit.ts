@@ -21,6 +21,7 @@ export function makeKit<E>(name: string, model: ElementModel<E>): OrSetKit<E> {
     state.elements === undefined
       ? (state.entries.keys() as IterableIterator<E>)
       : state.elements.values();
+  const mutators = makeMutators(model);
   const type = defineCrdt<OrSetState<E>, ReadonlySet<E>>({
     name,
     empty: () => emptyState<E>(model.keyed),
@@ -31,10 +32,11 @@ export function makeKit<E>(name: string, model: ElementModel<E>): OrSetKit<E> {
     // A fresh Set, O(size): callers may keep it while the state moves on.
     value: (state) => new Set(elements(state)),
     wire: makeWireForm(model),
+    reset: mutators.reset,
   });
   return {
     type,
-    ...makeMutators(model),
+    ...mutators,
     has: (state, element) => state.entries.has(model.keyOf(element)),
     size: (state) => state.entries.size,
     elements,

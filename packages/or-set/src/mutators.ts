@@ -28,11 +28,22 @@ export interface OrSetMutators<E> {
   remove(state: OrSetState<E>, replica: ReplicaId, element: E): OrSetState<E>;
   /** Delta: removes every observed element (a context of every live dot). O(size). */
   clear(state: OrSetState<E>, replica: ReplicaId): OrSetState<E>;
+  /**
+   * The exact observed-remove (`CrdtType.reset`, what a key delete applies): `clear` without a
+   * replica. It mints no dot, so two resets of the same observed elements are the same delta,
+   * and an add the resetting replica had not seen survives with exactly its own dot.
+   */
+  reset(state: OrSetState<E>): OrSetState<E>;
 }
 
 export function makeMutators<E>(model: ElementModel<E>): OrSetMutators<E> {
   const nothing = (): OrSetState<E> =>
     makeState(new Map(), model.keyed ? new Map() : undefined, contextOfDots([]));
+  const reset = (state: OrSetState<E>): OrSetState<E> => {
+    const observed: Dot[] = [];
+    for (const dots of state.entries.values()) for (const d of dotList(dots)) observed.push(d);
+    return makeState(new Map(), model.keyed ? new Map() : undefined, contextOfDots(observed));
+  };
   return {
     add(state, replica, element) {
       checkReplica(replica);
@@ -53,10 +64,9 @@ export function makeMutators<E>(model: ElementModel<E>): OrSetMutators<E> {
     },
     clear(state, replica) {
       checkReplica(replica);
-      const observed: Dot[] = [];
-      for (const dots of state.entries.values()) for (const d of dotList(dots)) observed.push(d);
-      return makeState(new Map(), model.keyed ? new Map() : undefined, contextOfDots(observed));
+      return reset(state);
     },
+    reset,
   };
 }
 

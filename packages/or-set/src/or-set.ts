@@ -4,6 +4,7 @@
  * set over a dot store and one causal context). A remove undoes exactly the adds it observed,
  * so an add concurrent with a remove survives; removed adds leave only their dots in the
  * causal context, which compacts to a version vector, so memory is O(live elements + replicas).
+ * `reset` (a delete) is the same observed-remove over every live element.
  */
 import { InvalidArgumentError } from "@convergent/core";
 import type { OrSetElement } from "./element.js";
@@ -31,6 +32,7 @@ export const orSet = strings.type;
 export const add: OrSetKit<OrSetElement>["add"] = strings.add;
 export const remove: OrSetKit<OrSetElement>["remove"] = strings.remove;
 export const clear: OrSetKit<OrSetElement>["clear"] = strings.clear;
+export const reset: OrSetKit<OrSetElement>["reset"] = strings.reset;
 export const has: OrSetKit<OrSetElement>["has"] = strings.has;
 export const size: OrSetKit<OrSetElement>["size"] = strings.size;
 export const elements: OrSetKit<OrSetElement>["elements"] = strings.elements;
