@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { causalContextToEntries, replicaId } from "@convergent/clocks";
-import type { LwwRegisterState } from "@convergent/lww-register";
+import { lwwRegister } from "@convergent/lww-register";
 import {
   ConsistencyTimeoutError,
   createMetrics,
@@ -100,7 +100,7 @@ async function state(): Promise<DocState> {
     r.mvRegister(KEYS.status).values(),
   ]);
   // The handle reads the winning value; who wrote it and when is in the register's state.
-  const winner = (r.keyspace.get(KEYS.title)?.state as LwwRegisterState | undefined)?.entry;
+  const winner = r.stateOf(KEYS.title, lwwRegister)?.entry;
   return {
     likes: likes.value,
     tags: [...tags.value].map(String).sort(),

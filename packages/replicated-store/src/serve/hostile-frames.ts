@@ -6,9 +6,11 @@
  */
 import { HybridLogicalClock, type ReplicaId, replicaId } from "@convergent/clocks";
 import { lwwRegister, set } from "@convergent/lww-register";
+import { embedded, embeddedUpdate } from "@convergent/or-map";
 import { encodeMessage, Keyspace, type SyncMessage } from "@convergent/sync";
 import fc from "fast-check";
-import { storeRegistry } from "../store/types.js";
+import { storeKey } from "../store/keys.js";
+import { StoreTypes } from "../store/types.js";
 
 /** Every key a hostile valid frame writes starts with this; the guarded keys never do. */
 export const HOSTILE_PREFIX = "hostile/";
@@ -23,14 +25,20 @@ export function validFrames(
   to: ReplicaId,
   spoofAs: readonly ReplicaId[],
 ): Uint8Array[] {
-  const registry = storeRegistry([]);
+  const { registry } = new StoreTypes([]);
+  const register = embedded(lwwRegister);
   const messages: SyncMessage[] = [];
   for (const origin of [from, ...spoofAs]) {
     const keyspace = new Keyspace({ replica: origin, registry });
     const clock = new HybridLogicalClock(origin);
     for (let i = 0; i < 3; i++) {
-      keyspace.update(`${HOSTILE_PREFIX}${origin}/${i}`, lwwRegister, (state) =>
-        set(state, clock, { by: origin, i, pad: "x".repeat(i * 7) }),
+      const key = storeKey(`${HOSTILE_PREFIX}${origin}/${i}`, lwwRegister.name);
+      keyspace.update(key, register, (entry) =>
+        embeddedUpdate(
+          entry,
+          origin,
+          set(entry.state, clock, { by: origin, i, pad: "x".repeat(i * 7) }),
+        ),
       );
     }
     const entries = keyspace.missing(new Keyspace({ replica: origin, registry }).context);

@@ -6,6 +6,7 @@
 import type { ReplicaId } from "@convergent/clocks";
 import { latency } from "@convergent/sync";
 import { describe, expect, test } from "vitest";
+import { storeKey } from "./keys.js";
 import { cluster } from "./test-support/cluster.js";
 
 async function scenario(causal: boolean) {
@@ -15,8 +16,8 @@ async function scenario(causal: boolean) {
   c.network.setLink(ia, ic, { latency: latency.fixed(300) }, false);
   let effectWithoutCause = 0;
   cc!.subscribe(() => {
-    const hasEffect = cc!.keyspace.has("reply");
-    const hasCause = cc!.keyspace.has("post");
+    const hasEffect = cc!.keyspace.has(storeKey("reply", "lww-register"));
+    const hasCause = cc!.keyspace.has(storeKey("post", "lww-register"));
     if (hasEffect && !hasCause) effectWithoutCause += 1;
   });
   await c.settle(a!.register("post").set("hello"));

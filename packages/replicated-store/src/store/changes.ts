@@ -1,20 +1,22 @@
 /**
- * Change events for subscribers, per key and store-wide, from the keyspace's change stream:
- * a change of a deletion record is reported as a change of the key it deletes, and the store's
- * other internal keys are not reported. Remote changes also feed the conflict and lag metrics.
+ * Change events for subscribers, per key name and store-wide, from the keyspace's change
+ * stream: each (name, type) key is reported under its name with its type's tag. Remote changes
+ * also feed the conflict and lag metrics.
  */
 import type { ReplicaId } from "@convergent/clocks";
+import { type Embedded, isPresent } from "@convergent/or-map";
 import type { Keyspace, KeyspaceChange, Unsubscribe } from "@convergent/sync";
 import type { MetricsHooks } from "../metrics-hooks.js";
-import { deletedKeyOf, isDeleted, isReservedKey } from "./deletion.js";
+import { parseStoreKey } from "./keys.js";
 
 export interface ChangeEvent {
+  /** The key's name. */
   readonly key: string;
   readonly origin: "local" | "remote";
-  /** False when the key is now deleted (or was never written). */
+  /** False when the key is now deleted. */
   readonly exists: boolean;
-  /** The key's type tag, when it holds a value. */
-  readonly tag: string | undefined;
+  /** The tag of the key's type: a name held as two types reports each as its own change. */
+  readonly tag: string;
   /** The key's value as its type sees it (undefined when it does not exist). */
   readonly value: unknown;
 }
@@ -57,48 +59,53 @@ export class ChangeObserver {
   }
 
   changed(change: KeyspaceChange): void {
-    const keys = new Set<string>();
-    for (const key of change.keys) {
-      const user = deletedKeyOf(key) ?? (isReservedKey(key) ? undefined : key);
-      if (user !== undefined) keys.add(user);
-    }
-    for (const key of keys) {
-      if (change.origin === "remote") this.#observeRemote(key);
+    for (const key of new Set(change.keys)) {
+      const name = parseStoreKey(key)?.name;
+      if (name === undefined) continue;
+      if (change.origin === "remote") this.#observeRemote(key, name);
       else this.#observeLocal(key);
-      if (this.#all.size === 0 && !this.#byKey.has(key)) continue;
-      const event = this.#event(key, change.origin);
+      if (this.#all.size === 0 && !this.#byKey.has(name)) continue;
+      const event = this.#event(key, name, change.origin);
+      if (event === undefined) continue;
       for (const listener of [...this.#all]) listener(event);
-      for (const listener of [...(this.#byKey.get(key) ?? [])]) listener(event);
+      for (const listener of [...(this.#byKey.get(name) ?? [])]) listener(event);
     }
   }
 
-  #event(key: string, origin: "local" | "remote"): ChangeEvent {
+  #event(key: string, name: string, origin: "local" | "remote"): ChangeEvent | undefined {
     const entry = this.#keyspace.get(key);
-    if (entry === undefined || isDeleted(this.#keyspace, key)) {
-      return { key, origin, exists: false, tag: entry?.tag, value: undefined };
-    }
+    if (entry === undefined) return undefined;
+    const state = entry.state as Embedded<unknown>;
+    if (!isPresent(state))
+      return { key: name, origin, exists: false, tag: entry.tag, value: undefined };
     const type = this.#keyspace.registry.get(entry.tag);
-    return { key, origin, exists: true, tag: entry.tag, value: type?.value(entry.state) };
+    return { key: name, origin, exists: true, tag: entry.tag, value: type?.value(state) };
+  }
+
+  /** The key's type state (inside its embedding), when it holds `tag`. */
+  #inner(key: string, tag: string): unknown {
+    const entry = this.#keyspace.get(key);
+    return entry?.tag === tag ? (entry.state as Embedded<unknown>).state : undefined;
   }
 
   #observeLocal(key: string): void {
-    const entry = this.#keyspace.get(key);
-    if (entry?.tag !== "lww-register") return;
-    const stamp = (entry.state as { entry?: LwwStamp }).entry;
+    const state = this.#inner(key, "lww-register") as { entry?: LwwStamp } | undefined;
+    const stamp = state?.entry;
     if (stamp !== undefined) this.#ownWinners.set(key, stamp);
   }
 
-  #observeRemote(key: string): void {
+  #observeRemote(key: string, name: string): void {
     const entry = this.#keyspace.get(key);
     if (entry === undefined) return;
     if (entry.tag === "mv-register") {
-      const count = (entry.state as { siblings: Map<string, unknown> }).siblings.size;
+      const inner = this.#inner(key, entry.tag) as { siblings: Map<string, unknown> };
+      const count = inner.siblings.size;
       if (count > 1 && count > (this.#siblings.get(key) ?? 0)) {
-        this.#metrics.conflict({ key, kind: "siblings" });
+        this.#metrics.conflict({ key: name, kind: "siblings" });
       }
       this.#siblings.set(key, count);
     } else if (entry.tag === "lww-register") {
-      const stamp = (entry.state as { entry?: LwwStamp }).entry;
+      const stamp = (this.#inner(key, entry.tag) as { entry?: LwwStamp }).entry;
       const own = this.#ownWinners.get(key);
       const replaced =
         stamp !== undefined &&
@@ -109,12 +116,12 @@ export class ChangeObserver {
       if (replaced) {
         // Our own write lost to another replica's: reported from the loser's side.
         this.#ownWinners.delete(key);
-        this.#metrics.conflict({ key, kind: "lww-overwrite" });
+        this.#metrics.conflict({ key: name, kind: "lww-overwrite" });
       }
       if (stamp !== undefined) {
         this.#metrics.applied({
           origin: stamp.replica,
-          key,
+          key: name,
           lagMs: Math.max(0, this.#now() - stamp.wallTime),
         });
       }

@@ -1,7 +1,6 @@
 import { replicaId } from "@convergent/clocks";
 import { defineCrdt, InvalidArgumentError } from "@convergent/core";
 import { gCounter } from "@convergent/g-counter";
-import { KeyTypeConflictError } from "@convergent/sync";
 import { describe, expect, test } from "vitest";
 import { memoryStorage } from "../storage/memory.js";
 import type { ChangeEvent } from "./changes.js";
@@ -64,39 +63,63 @@ describe("typed handles", () => {
     expect(resolved).toMatchObject({ siblings: false, value: ["from a + from b"] });
   });
 
-  test("generic update with a user type, and the type is checked per key", async () => {
-    const maxRegister = defineCrdt<{ max: number }, number>({
+  test("generic update with a user type; its key is its own (name, type) pair", async () => {
+    // A max register with an exact reset: a floor at the observed maximum.
+    type Max = { max: number; floor: number };
+    const maxRegister = defineCrdt<Max, number>({
       name: "max-register",
-      empty: () => ({ max: 0 }),
+      empty: () => ({ max: 0, floor: 0 }),
       joinInto: (t, s) => {
         t.max = Math.max(t.max, s.max);
+        t.floor = Math.max(t.floor, s.floor);
         return t;
       },
-      leq: (a, b) => a.max <= b.max,
-      equals: (a, b) => a.max === b.max,
-      clone: (s) => ({ max: s.max }),
-      value: (s) => s.max,
+      leq: (a, b) => a.max <= b.max && a.floor <= b.floor,
+      equals: (a, b) => a.max === b.max && a.floor === b.floor,
+      clone: (s) => ({ ...s }),
+      value: (s) => (s.max > s.floor ? s.max : 0),
+      reset: (s) => ({ max: 0, floor: s.max }),
       wire: {
         version: 1,
-        toWire: (s) => s.max,
-        fromWire: (plain) => ({ max: plain as number }),
+        toWire: (s) => [s.max, s.floor],
+        fromWire: (plain) => {
+          const [max, floor] = plain as [number, number];
+          return { max, floor };
+        },
       },
-    } as Parameters<typeof defineCrdt<{ max: number }, number>>[0]);
+    });
     const { replicas, settle, run } = await cluster(2, { types: [maxRegister] });
-    await settle(replicas[0]!.update("high", maxRegister, () => ({ max: 7 })));
-    await settle(replicas[1]!.update("high", maxRegister, () => ({ max: 3 })));
+    await settle(replicas[0]!.update("high", maxRegister, () => ({ max: 7, floor: 0 })));
+    await settle(replicas[1]!.update("high", maxRegister, () => ({ max: 3, floor: 0 })));
     await run(300);
     expect((await settle(replicas[1]!.read("high", maxRegister))).value).toBe(7);
-    await expect(replicas[0]!.counter("high").increment()).rejects.toBeInstanceOf(
-      KeyTypeConflictError,
-    );
+    await settle(replicas[0]!.counter("high").increment());
     expect((await settle(replicas[0]!.read("high", maxRegister))).value).toBe(7);
+    expect(replicas[0]!.list("high").map((k) => k.type)).toEqual(["max-register", "pn-counter"]);
+    await settle(replicas[1]!.delete("high", { type: maxRegister }));
+    await run(300);
+    expect(await settle(replicas[0]!.read("high", maxRegister))).toMatchObject({
+      exists: false,
+      value: 0,
+    });
+  });
+
+  test("a user type without a reset is refused unless `resets` gives one", async () => {
+    const { reset: _, ...withoutReset } = gCounter;
+    const plain = { ...withoutReset, name: "plain" };
+    await expect(cluster(1, { types: [plain] })).rejects.toThrow(/has no reset/);
+    const { replicas } = await cluster(1, {
+      types: [plain],
+      resets: { plain: (state) => gCounter.reset?.(state as never) },
+    });
+    expect(replicas[0]!.list()).toEqual([]);
   });
 
   test("bad keys and unregistered types are refused before anything changes", async () => {
     const { replicas } = await cluster(1);
     const r = replicas[0]!;
     expect(() => r.counter("\u0000deleted:x")).toThrow(InvalidArgumentError);
+    expect(() => r.counter("")).toThrow(InvalidArgumentError);
     await expect(r.update("k", { ...gCounter, name: "other" }, (s) => s)).rejects.toBeInstanceOf(
       InvalidArgumentError,
     );

@@ -1,14 +1,25 @@
 /**
  * Typed handles over one key: each method is the type's mutator or query behind the replica's
- * generic `update` and `read`, so a handle adds no semantics of its own.
+ * generic `update` and `read`, so a handle adds no semantics of its own. A handle addresses the
+ * (name, type) key of its own type: `counter("x")` and `set("x")` are two different keys.
  */
-import type { PlainValue } from "@convergent/core";
+import type { CrdtType, PlainValue } from "@convergent/core";
 import { gCounter, increment as gIncrement } from "@convergent/g-counter";
 import { lwwMap, lwwRegister, removeKey, set, setKey } from "@convergent/lww-register";
 import { mvRegister, resolve, write } from "@convergent/mv-register";
+import { type OrMapValue, orMap, removeField, updateField } from "@convergent/or-map";
 import { add, type OrSetElement, orSet, remove } from "@convergent/or-set";
 import { decrement, increment, pnCounter } from "@convergent/pn-counter";
-import type { ReadOptions, ReadResult, Replica, WriteOptions, WriteResult } from "./replica.js";
+import type { AnyCrdtType } from "@convergent/sync";
+import type {
+  DeleteResult,
+  ReadOptions,
+  ReadResult,
+  Replica,
+  WriteOptions,
+  WriteResult,
+} from "./replica.js";
+import type { MutatorContext } from "./types.js";
 
 export class CounterHandle {
   constructor(
@@ -34,6 +45,10 @@ export class CounterHandle {
   value(options?: ReadOptions): Promise<ReadResult<number>> {
     return this.replica.read(this.key, pnCounter, options);
   }
+  /** Deletes this key (only this type's key under the name): see Replica.delete. */
+  delete(options?: WriteOptions): Promise<DeleteResult> {
+    return this.replica.delete(this.key, { ...options, type: pnCounter });
+  }
 }
 
 export class GCounterHandle {
@@ -51,6 +66,10 @@ export class GCounterHandle {
   }
   value(options?: ReadOptions): Promise<ReadResult<number>> {
     return this.replica.read(this.key, gCounter, options);
+  }
+  /** Deletes this key (only this type's key under the name): see Replica.delete. */
+  delete(options?: WriteOptions): Promise<DeleteResult> {
+    return this.replica.delete(this.key, { ...options, type: gCounter });
   }
 }
 
@@ -81,6 +100,10 @@ export class SetHandle {
   async has(element: OrSetElement, options?: ReadOptions): Promise<boolean> {
     return (await this.values(options)).value.has(element);
   }
+  /** Deletes this key (only this type's key under the name): see Replica.delete. */
+  delete(options?: WriteOptions): Promise<DeleteResult> {
+    return this.replica.delete(this.key, { ...options, type: orSet });
+  }
 }
 
 export class RegisterHandle {
@@ -98,6 +121,10 @@ export class RegisterHandle {
   }
   get(options?: ReadOptions): Promise<ReadResult<PlainValue | undefined>> {
     return this.replica.read(this.key, lwwRegister, options);
+  }
+  /** Deletes this key (only this type's key under the name): see Replica.delete. */
+  delete(options?: WriteOptions): Promise<DeleteResult> {
+    return this.replica.delete(this.key, { ...options, type: lwwRegister });
   }
 }
 
@@ -130,6 +157,10 @@ export class MvRegisterHandle {
   values(options?: ReadOptions): Promise<ReadResult<readonly PlainValue[]>> {
     return this.replica.read(this.key, mvRegister, options);
   }
+  /** Deletes this key (only this type's key under the name): see Replica.delete. */
+  delete(options?: WriteOptions): Promise<DeleteResult> {
+    return this.replica.delete(this.key, { ...options, type: mvRegister });
+  }
 }
 
 export class MapHandle {
@@ -159,5 +190,49 @@ export class MapHandle {
   }
   entries(options?: ReadOptions): Promise<ReadResult<Map<string, PlainValue>>> {
     return this.replica.read(this.key, lwwMap, options);
+  }
+  /** Deletes this key (only this type's key under the name): see Replica.delete. */
+  delete(options?: WriteOptions): Promise<DeleteResult> {
+    return this.replica.delete(this.key, { ...options, type: lwwMap });
+  }
+}
+
+/**
+ * An OR-Map key: a document of named, typed fields (`@convergent/or-map`). A field is a
+ * (name, type) pair like a store key; updating one makes it present (add-wins), removing one
+ * undoes exactly what this replica observed of it. Nested maps are fields of type `orMap`:
+ * `update("address", orMap, (sub, { replica }) => updateField(sub, replica, "city", ...))`.
+ */
+export class OrMapHandle {
+  constructor(
+    readonly replica: Replica,
+    readonly key: string,
+  ) {}
+  /** Updates field `(field, type)` with `mutate(current, context)`, a delta of `type`. */
+  update<S, V>(
+    field: string,
+    type: CrdtType<S, V>,
+    mutate: (current: S, context: MutatorContext) => S,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.replica.update(
+      this.key,
+      orMap,
+      (s, context) =>
+        updateField(s, context.replica, field, type, (current) => mutate(current, context)),
+      options,
+    );
+  }
+  /** Removes field `(field, type)` as this replica observed it. */
+  removeField(field: string, type: AnyCrdtType, options?: WriteOptions): Promise<WriteResult> {
+    return this.replica.update(this.key, orMap, (s) => removeField(s, field, type.name), options);
+  }
+  /** Every present field by name, then by type tag; read one with `fieldValue(value, name, type)`. */
+  value(options?: ReadOptions): Promise<ReadResult<OrMapValue>> {
+    return this.replica.read(this.key, orMap, options);
+  }
+  /** Deletes this key (only the OR-Map under the name): see Replica.delete. */
+  delete(options?: WriteOptions): Promise<DeleteResult> {
+    return this.replica.delete(this.key, { ...options, type: orMap });
   }
 }

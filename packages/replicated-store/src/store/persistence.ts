@@ -24,6 +24,8 @@ import {
   type TypeRegistry,
 } from "@convergent/sync";
 import type { StorageAdapter, StorageBatch } from "../storage/storage.js";
+import { migrateLayout1 } from "./legacy-layout.js";
+import type { StoreTypes } from "./types.js";
 
 const ENDS = { sender: replicaId("~store"), receiver: replicaId("~disk") };
 const EMPTY = emptyCausalContext();
@@ -36,7 +38,11 @@ export const META = {
   hlc: "hlc",
   replica: "replica-id",
   dotMark: "dot-mark",
+  layout: "layout",
 } as const;
+
+/** How keys lie in storage: 2 since keys are (name, type) pairs; absent means layout 1. */
+export const LAYOUT = 2;
 
 const text = new TextEncoder();
 const untext = new TextDecoder();
@@ -94,6 +100,7 @@ export async function recover(
   storage: StorageAdapter,
   keyspace: Keyspace,
   self: ReplicaId,
+  types: StoreTypes,
 ): Promise<Recovered> {
   const { entries, meta } = await storage.load();
   const owner = meta.get(META.replica);
@@ -103,7 +110,21 @@ export async function recover(
     );
   }
   const registry = keyspace.registry;
-  const decoded = [...entries.values()].map((bytes) => decodeEntry(registry, bytes));
+  const layout = fromU53(meta.get(META.layout));
+  if (layout > LAYOUT) {
+    throw new InvalidArgumentError(
+      `this storage has layout ${layout}, newer than this release reads (${LAYOUT}); upgrade @convergent/replicated-store`,
+    );
+  }
+  let decoded: DottedEntry[];
+  if (layout === 0 && entries.size > 0) {
+    // Written by the release before (name, type) keys: convert once, durably, before use.
+    const migrated = migrateLayout1(entries, types, ENDS);
+    const batch: [string, Uint8Array | null][] = migrated.obsolete.map((key) => [key, null]);
+    for (const entry of migrated.entries) batch.push([entry.key, encodeEntry(registry, entry)]);
+    await storage.write({ entries: batch, meta: [[META.layout, u53(LAYOUT)]] });
+    decoded = migrated.entries;
+  } else decoded = [...entries.values()].map((bytes) => decodeEntry(registry, bytes));
   const storedContext = meta.get(META.context);
   const context =
     storedContext === undefined ? emptyCausalContext() : decodeContext(registry, storedContext);
@@ -141,6 +162,7 @@ export function persistBatch(options: {
     [META.context, encodeContext(keyspace.registry, keyspace.context)],
     [META.hlc, hlcToBytes(options.hlc)],
     [META.replica, text.encode(options.self)],
+    [META.layout, u53(LAYOUT)],
   ];
   if (options.dotMark !== undefined) meta.push([META.dotMark, u53(options.dotMark)]);
   return { entries, meta };

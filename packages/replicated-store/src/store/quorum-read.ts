@@ -1,5 +1,5 @@
 /**
- * A read at R > 1: ask every connected peer for the key (and its deletion record), take the
+ * A read at R > 1: ask every connected peer for the key (its deletes included), take the
  * first R - 1 answers, join them with the local state (read repair names the stale replicas,
  * which get the join pushed). With causal delivery the local replica does not take the key
  * alone out of a newer replica's context, which could show an effect before its cause: it
@@ -21,7 +21,6 @@ import {
   readRepair,
 } from "@convergent/sync";
 import { type CatchUpDeps, catchUp } from "./catch-up.js";
-import { deletionKey } from "./deletion.js";
 import { ConsistencyTimeoutError } from "./errors.js";
 
 interface Answer {
@@ -31,7 +30,10 @@ interface Answer {
 }
 
 export interface QuorumRead {
+  /** The keyspace key read. */
   readonly key: string;
+  /** The key's name, as errors report it. */
+  readonly name: string;
   readonly level: string;
   readonly required: number;
   readonly timeoutMs: number;
@@ -47,8 +49,15 @@ export async function readFromPeers<S, V>(
   const { keyspace, engine, self } = deps;
   const { key, required, timeoutMs } = read;
   const timeout = (confirmed: readonly ReplicaId[]) =>
-    new ConsistencyTimeoutError({ operation: "read", confirmed: [self, ...confirmed], ...read });
-  const keys = [key, deletionKey(key)];
+    new ConsistencyTimeoutError({
+      operation: "read",
+      confirmed: [self, ...confirmed],
+      key: read.name,
+      level: read.level,
+      required,
+      timeoutMs,
+    });
+  const keys = [key];
   const answers = await gather(deps, keys, required - 1, timeoutMs, timeout);
 
   const local = keyspace.get(key);
@@ -62,7 +71,7 @@ export async function readFromPeers<S, V>(
   });
   const { stale } = readRepair(type, [mine, ...theirs]);
   const localStale = stale.includes(self);
-  // A peer can hold keyspace dots of the key (or of its deletion record) that this replica lacks
+  // A peer can hold keyspace dots of the key that this replica lacks
   // even when its state adds nothing here (a losing LWW write, an effect already joined by another
   // path): the read saw those writes, so its version must include them.
   const ahead = answers.map((answer, i) => {

@@ -1,7 +1,8 @@
 /**
  * A replica of the store: a keyspace of typed CRDT values (from `@convergent/sync`) made
  * durable in a StorageAdapter and kept in sync by a SyncEngine, with consistency levels per
- * operation, session tokens, deletes by causal context and subscriptions. Every local change is
+ * operation, session tokens, exact deletes and subscriptions. A key is a (name, type) pair;
+ * its value is held embedded beside an add-wins presence (`@convergent/or-map`). Every local change is
  * committed to storage before it is acknowledged at `one` and before any frame can show it to a
  * peer (the output gate), so a restarted replica never reuses a dot a peer has seen.
  */
@@ -12,12 +13,12 @@ import {
   type ReplicaId,
   replicaId,
 } from "@convergent/clocks";
-import { type CrdtType, InvalidArgumentError } from "@convergent/core";
-import { gCounter } from "@convergent/g-counter";
+import type { CrdtType } from "@convergent/core";
+import { InvalidArgumentError } from "@convergent/core";
+import { type Embedded, embeddedUpdate, isPresent } from "@convergent/or-map";
 import {
   type AnyCrdtType,
   Keyspace,
-  KeyTypeConflictError,
   realTimeScheduler,
   type Scheduler,
   SyncEngine,
@@ -30,7 +31,6 @@ import type { StorageAdapter } from "../storage/storage.js";
 import { AckTracker } from "./acks.js";
 import { type CatchUpDeps, catchUp } from "./catch-up.js";
 import { type ChangeEvent, ChangeObserver } from "./changes.js";
-import { assertUserKey, deletionDelta, deletionKey, isDeleted } from "./deletion.js";
 import { Durability } from "./durability.js";
 import { ConsistencyTimeoutError, ReplicaClosedError, SessionTimeoutError } from "./errors.js";
 import {
@@ -38,15 +38,17 @@ import {
   GCounterHandle,
   MapHandle,
   MvRegisterHandle,
+  OrMapHandle,
   RegisterHandle,
   SetHandle,
 } from "./handles.js";
+import { assertUserKey, parseStoreKey, storeKey, storeKeyProblem } from "./keys.js";
 import { type ConsistencyLevel, levelName, replicasFor } from "./levels.js";
 import { OutputGate } from "./output-gate.js";
 import { recover } from "./persistence.js";
 import { readFromPeers } from "./quorum-read.js";
-import { EMPTY_TOKEN, Session, type SessionToken, tokenWith } from "./session.js";
-import { BUILT_IN_RESETS, type MutatorContext, type ResetFn, storeRegistry } from "./types.js";
+import { EMPTY_TOKEN, joinTokens, Session, type SessionToken, tokenWith } from "./session.js";
+import { type EmbeddedType, type MutatorContext, type ResetFn, StoreTypes } from "./types.js";
 
 export interface ReplicaOptions {
   readonly id: ReplicaId | string;
@@ -65,7 +67,10 @@ export interface ReplicaOptions {
   readonly now?: () => number;
   /** User types besides the five built-in ones. */
   readonly types?: readonly AnyCrdtType[];
-  /** Resets (used by `delete`) for user types, by type tag. */
+  /**
+   * Exact resets (used by `delete`) for user types that do not define `CrdtType.reset`, by type
+   * tag. Every registered type needs one or the other.
+   */
   readonly resets?: Readonly<Record<string, ResetFn>>;
   readonly metrics?: MetricsHooks;
   /** Default timeout of operations at levels above `one` and of session waits (5000 ms). */
@@ -101,9 +106,23 @@ export interface WriteResult {
   readonly token: SessionToken;
 }
 
-/** A delete of a key this replica never saw writes nothing: `dot` is then undefined. */
+/**
+ * A delete writes one update per type held under the name; one that observed nothing (a key
+ * never written, or already deleted here) writes nothing: `dot` is then undefined.
+ */
 export interface DeleteResult extends Omit<WriteResult, "dot"> {
   readonly dot: Dot | undefined;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  /** Delete only the key holding this type; by default every type held under the name. */
+  readonly type?: AnyCrdtType;
+}
+
+/** A key as listed: its name and the tag of the type held under it. */
+export interface KeyListing {
+  readonly key: string;
+  readonly type: string;
 }
 
 export interface ReadResult<V> {
@@ -123,9 +142,13 @@ const DEFAULT_TIMEOUT_MS = 5000;
 /** Opens storage, recovers the keyspace, and starts syncing. */
 export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   const id = replicaId(options.id);
-  const registry = storeRegistry(options.types ?? []);
-  const keyspace = new Keyspace({ replica: id, registry });
-  const recovered = await recover(options.storage, keyspace, id);
+  const types = new StoreTypes(options.types ?? [], options.resets);
+  const keyspace = new Keyspace({
+    replica: id,
+    registry: types.registry,
+    checkKey: storeKeyProblem,
+  });
+  const recovered = await recover(options.storage, keyspace, id, types);
   const now = options.now ?? Date.now;
   let clock = options.clock;
   if (clock === undefined) {
@@ -136,7 +159,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   } else if (recovered.hlc !== undefined) {
     clock.receive(recovered.hlc);
   }
-  return new Replica(options, keyspace, clock, recovered.dotMark, now);
+  return new Replica(options, { keyspace, types }, clock, recovered.dotMark, now);
 }
 
 export class Replica {
@@ -150,7 +173,7 @@ export class Replica {
   readonly #gate: OutputGate;
   readonly #acks: AckTracker;
   readonly #changes: ChangeObserver;
-  readonly #resets: ReadonlyMap<string, ResetFn>;
+  readonly #types: StoreTypes;
   readonly #peers: readonly ReplicaId[] | undefined;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -162,7 +185,7 @@ export class Replica {
 
   constructor(
     options: ReplicaOptions,
-    keyspace: Keyspace,
+    { keyspace, types }: { readonly keyspace: Keyspace; readonly types: StoreTypes },
     clock: HybridLogicalClock,
     dotMark: number,
     now: () => number,
@@ -177,7 +200,7 @@ export class Replica {
     this.#metrics = options.metrics ?? noMetrics;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#peers = options.peers?.map((p) => replicaId(p));
-    this.#resets = new Map([...BUILT_IN_RESETS, ...Object.entries(options.resets ?? {})]);
+    this.#types = types;
     this.#gate = new OutputGate(options.transport, this.#metrics);
     this.#durability = new Durability({
       storage: options.storage,
@@ -233,9 +256,12 @@ export class Replica {
     this.#assertOpen();
     assertUserKey(key);
     const required = this.#required(options.level ?? "one");
-    const current = this.#stateOf(key, type);
-    const delta = mutator(current, { replica: this.id, clock: this.clock });
-    return this.#commit(key, type, delta, options, required);
+    const wrapped = this.#types.embeddedOf(type);
+    const internal = storeKey(key, type.name);
+    const current = this.#entryOf(internal, wrapped);
+    const delta = mutator(current.state, { replica: this.id, clock: this.clock });
+    const update = embeddedUpdate(current, this.id, delta);
+    return this.#commit(internal, wrapped, update, options, required, key);
   }
 
   /** Reads `key` as `type` at the given level (default `one`). */
@@ -258,38 +284,93 @@ export class Replica {
         () => new SessionTimeoutError(timeoutMs),
       );
     }
-    this.#stateOf(key, type); // type check before any network work
+    const wrapped = this.#types.embeddedOf(type); // type check before any network work
+    const internal = storeKey(key, type.name);
     let stale: boolean;
     if (required > 1) {
-      const read = { key, level: levelName(level), required, timeoutMs, causal: this.#causal };
-      stale = await readFromPeers({ ...this.#catchUpDeps, self: this.id }, type, read);
+      const read = {
+        key: internal,
+        name: key,
+        level: levelName(level),
+        required,
+        timeoutMs,
+        causal: this.#causal,
+      };
+      stale = await readFromPeers({ ...this.#catchUpDeps, self: this.id }, wrapped, read);
     } else stale = this.#acks.behindSomePeer(this.keyspace.context);
-    const result = this.#snapshot(key, type);
+    const result = this.#snapshot(internal, type, wrapped);
     options.session?.observe(result.token);
     this.#metrics.read({ key, stale, latencyMs: this.#scheduler.now() - started });
     return result;
   }
 
   /**
-   * Deletes `key` by causal context: applies the type's reset (if it has one) and records the
-   * key's dots as deleted. Updates this replica had not seen when deleting survive and make
-   * the key exist again, holding only their effects (for types with a reset).
+   * Deletes `key`: every type held under the name, or only `type`'s key when given. A delete is
+   * the join of what this replica observed (the type's exact reset and the key's presence), so
+   * two deletes that saw the same thing are the same delete, and an update this replica had not
+   * seen survives with exactly its own effect and makes the key exist again.
    */
-  async delete(key: string, options: WriteOptions = {}): Promise<DeleteResult> {
+  async delete(key: string, options: DeleteOptions = {}): Promise<DeleteResult> {
     this.#assertOpen();
     assertUserKey(key);
     const required = this.#required(options.level ?? "one");
-    const entry = this.keyspace.get(key);
-    if (entry === undefined) {
-      // Nothing observed, nothing to delete; the write is trivially everywhere it needs to be.
-      return { dot: undefined, version: [], token: options.session?.token ?? EMPTY_TOKEN };
+    let tags: string[];
+    if (options.type === undefined) {
+      tags = this.#types.tags().filter((tag) => this.keyspace.has(storeKey(key, tag)));
+    } else {
+      this.#types.embeddedOf(options.type); // registered, or a typed error
+      tags = [options.type.name];
     }
-    const type = this.keyspace.registry.get(entry.tag) as AnyCrdtType;
-    const reset = this.#resets.get(entry.tag);
-    const delta = reset?.(entry.state, { replica: this.id, clock: this.clock });
-    if (delta !== undefined) this.keyspace.applyDelta(key, type, delta);
-    const record = deletionDelta(this.keyspace.dotsOf(key));
-    return this.#commit(deletionKey(key), gCounter as AnyCrdtType, record, options, required, key);
+    const writes: Promise<WriteResult>[] = [];
+    let version: Dot[] = [];
+    for (const tag of tags) {
+      const internal = storeKey(key, tag);
+      const wrapped = this.keyspace.registry.get(tag) as EmbeddedType;
+      const entry = this.keyspace.get(internal);
+      if (entry === undefined) continue;
+      const state = entry.state as Embedded<unknown>;
+      const reset = wrapped.reset?.(state) as Embedded<unknown>;
+      if (wrapped.leq(reset, state)) {
+        version = version.concat(this.keyspace.dotsOf(internal)); // nothing left to delete here
+        continue;
+      }
+      writes.push(this.#commit(internal, wrapped, reset, options, required, key));
+    }
+    const results = await Promise.all(writes);
+    let token = tokenWith(options.session?.token ?? EMPTY_TOKEN, version);
+    for (const result of results) {
+      token = joinTokens(token, result.token);
+      version = version.concat(result.version);
+    }
+    options.session?.observe(token);
+    return { dot: results.at(-1)?.dot, version, token };
+  }
+
+  /**
+   * The type's own state of `key` here, or undefined when the key does not exist: for what a
+   * value hides (the winning LWW write's timestamp and replica, the dots of a set). Live and
+   * read-only: do not mutate it.
+   */
+  stateOf<S, V>(key: string, type: CrdtType<S, V>): S | undefined {
+    assertUserKey(key);
+    const entry = this.#entryOf(storeKey(key, type.name), this.#types.embeddedOf(type));
+    return isPresent(entry) ? entry.state : undefined;
+  }
+
+  /** The keys that exist here (a name held as two types is listed twice), sorted by name. */
+  list(prefix = ""): KeyListing[] {
+    const listing: KeyListing[] = [];
+    for (const internal of this.keyspace.keys()) {
+      const parsed = parseStoreKey(internal);
+      if (parsed === undefined || !parsed.name.startsWith(prefix)) continue;
+      const state = this.keyspace.get(internal)?.state as Embedded<unknown> | undefined;
+      if (state !== undefined && isPresent(state)) {
+        listing.push({ key: parsed.name, type: parsed.tag });
+      }
+    }
+    return listing.sort((a, b) =>
+      a.key < b.key ? -1 : a.key > b.key ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0,
+    );
   }
 
   counter(key: string): CounterHandle {
@@ -320,6 +401,12 @@ export class Replica {
   map(key: string): MapHandle {
     assertUserKey(key);
     return new MapHandle(this, key);
+  }
+
+  /** An OR-Map: a document of named, typed fields (nested maps included). */
+  orMap(key: string): OrMapHandle {
+    assertUserKey(key);
+    return new OrMapHandle(this, key);
   }
 
   /** A new session, optionally continuing from a token (from another replica or a client). */
@@ -362,7 +449,7 @@ export class Replica {
     delta: unknown,
     options: WriteOptions,
     required: number,
-    reportedKey = key,
+    reportedKey: string,
   ): Promise<WriteResult> {
     const started = this.#scheduler.now();
     const level = options.level ?? "one";
@@ -371,7 +458,7 @@ export class Replica {
     const durable = this.#durability.last;
     const waiter = required > 1 ? this.#acks.wait(key, dot, required, timeoutMs) : undefined;
     await durable;
-    const version = this.keyspace.dotsOf(reportedKey);
+    const version = this.keyspace.dotsOf(key);
     const token = tokenWith(options.session?.token ?? EMPTY_TOKEN, [dot, ...version]);
     options.session?.observe(token);
     if (waiter !== undefined) {
@@ -396,26 +483,20 @@ export class Replica {
     return { dot, version, token };
   }
 
-  #snapshot<S, V>(key: string, type: CrdtType<S, V>): ReadResult<V> {
-    const entry = this.keyspace.get(key);
-    const version = this.keyspace.dotsOf(key);
+  #snapshot<S, V>(internal: string, type: CrdtType<S, V>, wrapped: EmbeddedType<S>): ReadResult<V> {
+    const entry = this.#entryOf(internal, wrapped);
+    const version = this.keyspace.dotsOf(internal);
     const token = tokenWith(EMPTY_TOKEN, version);
-    if (entry === undefined || isDeleted(this.keyspace, key)) {
+    if (!isPresent(entry)) {
       return { value: type.value(type.empty()), exists: false, version, siblings: false, token };
     }
-    const value = type.value(entry.state as S);
-    const siblings = entry.tag === "mv-register" && Array.isArray(value) && value.length > 1;
+    const value = type.value(entry.state);
+    const siblings = type.name === "mv-register" && Array.isArray(value) && value.length > 1;
     return { value, exists: true, version, siblings, token };
   }
 
-  #stateOf<S, V>(key: string, type: CrdtType<S, V>): S {
-    if (this.keyspace.registry.get(type.name) !== type) {
-      throw new InvalidArgumentError(`type "${type.name}" is not registered with this replica`);
-    }
-    const entry = this.keyspace.get(key);
-    if (entry === undefined) return type.empty();
-    if (entry.tag !== type.name) throw new KeyTypeConflictError(key, entry.tag, type.name);
-    return entry.state as S;
+  #entryOf<S>(internal: string, wrapped: EmbeddedType<S>): Embedded<S> {
+    return (this.keyspace.get(internal)?.state as Embedded<S> | undefined) ?? wrapped.empty();
   }
 
   #required(level: ConsistencyLevel): number {

@@ -25,7 +25,12 @@ export interface Cluster {
 
 export type ClusterOptions = Partial<Omit<ReplicaOptions, "id" | "transport" | "storage">>;
 
-export async function cluster(n: number, options: ClusterOptions = {}, seed = 1): Promise<Cluster> {
+export async function cluster(
+  n: number,
+  options: ClusterOptions & { readonly perReplica?: (i: number) => ClusterOptions } = {},
+  seed = 1,
+): Promise<Cluster> {
+  const { perReplica, ...shared } = options;
   const network = new SimulatedNetwork({ seed });
   const ids = Array.from({ length: n }, (_, i) => replicaId(String.fromCharCode(97 + i)));
   const disks = ids.map(() => new MemoryDisk());
@@ -40,7 +45,8 @@ export async function cluster(n: number, options: ClusterOptions = {}, seed = 1)
       scheduler: network.scheduler,
       now: () => 1_700_000_000_000 + network.now(),
       sync: { gossip: { intervalMs: 200 } },
-      ...options,
+      ...shared,
+      ...perReplica?.(i),
       id,
       transport,
       storage: storage ?? memoryStorage({ disk: disks[i] as MemoryDisk }),
