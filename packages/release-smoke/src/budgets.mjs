@@ -7,11 +7,12 @@
 export const OWN_GZIP_BUDGETS = Object.freeze({
   "@convergent/clocks": 4100,
   "@convergent/core": 1700, // canonicalPlainValue moved here from lww-register and mv-register
-  "@convergent/g-counter": 1300,
-  "@convergent/pn-counter": 1600,
+  "@convergent/g-counter": 1750, // floors and reset (exact deletes), wire v2 with the v1 legacy form
+  "@convergent/pn-counter": 2100, // floors and reset (exact deletes), wire v2 with the v1 legacy form
   "@convergent/or-set": 5100,
   "@convergent/lww-register": 2550,
   "@convergent/mv-register": 2650,
+  "@convergent/or-map": 3800,
   "@convergent/codec": 6400,
   "@convergent/sync": 21500, // protocol v2 (type codes, Merkle per-key hashes), read requests and causal pushes
 });

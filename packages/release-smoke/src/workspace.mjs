@@ -24,6 +24,7 @@ export const PUBLISHED = /** @type {const} */ ([
   "or-set",
   "lww-register",
   "mv-register",
+  "or-map",
   "codec",
   "sync",
 ]);
