@@ -20,13 +20,17 @@ describe("typed handles", () => {
     await settle(r.set("tags").add("y"));
     await settle(r.set("tags").remove("x"));
     expect([...(await settle(r.set("tags").values())).value]).toEqual(["y"]);
-    expect(await settle(r.set("tags").has("y"))).toBe(true);
+    expect(await settle(r.set("tags").has("y"))).toMatchObject({ exists: true, value: true });
     await settle(r.register("title").set({ text: "hi" }));
     expect((await settle(r.register("title").get())).value).toEqual({ text: "hi" });
     await settle(r.map("profile").set("name", "ada"));
     await settle(r.map("profile").set("age", 36));
     await settle(r.map("profile").remove("age"));
-    expect(await settle(r.map("profile").get("name"))).toBe("ada");
+    expect(await settle(r.map("profile").get("name"))).toMatchObject({
+      exists: true,
+      value: "ada",
+    });
+    expect((await settle(r.map("profile").get("none"))).value).toBeUndefined();
     expect([...(await settle(r.map("profile").entries())).value]).toEqual([["name", "ada"]]);
   });
 

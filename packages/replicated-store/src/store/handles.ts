@@ -97,8 +97,10 @@ export class SetHandle {
   values(options?: ReadOptions): Promise<ReadResult<ReadonlySet<OrSetElement>>> {
     return this.replica.read(this.key, orSet, options);
   }
-  async has(element: OrSetElement, options?: ReadOptions): Promise<boolean> {
-    return (await this.values(options)).value.has(element);
+  /** Whether `element` is in the set, as a read result like every other read. */
+  async has(element: OrSetElement, options?: ReadOptions): Promise<ReadResult<boolean>> {
+    const result = await this.values(options);
+    return { ...result, value: result.value.has(element) };
   }
   /** Deletes this key (only this type's key under the name): see Replica.delete. */
   delete(options?: WriteOptions): Promise<DeleteResult> {
@@ -184,9 +186,13 @@ export class MapHandle {
       options,
     );
   }
-  async get(field: string, options?: ReadOptions): Promise<PlainValue | undefined> {
+  /**
+   * One field, as a read result like every other read: `exists` is whether the map exists;
+   * `value` is undefined for a field the map does not hold.
+   */
+  async get(field: string, options?: ReadOptions): Promise<ReadResult<PlainValue | undefined>> {
     const result = await this.entries(options);
-    return result.exists ? result.value.get(field) : undefined;
+    return { ...result, value: result.exists ? result.value.get(field) : undefined };
   }
   entries(options?: ReadOptions): Promise<ReadResult<Map<string, PlainValue>>> {
     return this.replica.read(this.key, lwwMap, options);

@@ -73,6 +73,11 @@ export interface ReplicaOptions {
    */
   readonly resets?: Readonly<Record<string, ResetFn>>;
   readonly metrics?: MetricsHooks;
+  /**
+   * Whether `close()` also closes `transport` (default true), so a script whose replica is
+   * closed can exit. Pass false when the transport is shared and closed by its owner.
+   */
+  readonly closeTransport?: boolean;
   /** Default timeout of operations at levels above `one` and of session waits (5000 ms). */
   readonly timeoutMs?: number;
   /**
@@ -168,6 +173,7 @@ export class Replica {
   readonly engine: SyncEngine;
   readonly clock: HybridLogicalClock;
   readonly #storage: StorageAdapter;
+  readonly #transport: Transport | undefined;
   readonly #scheduler: Scheduler;
   readonly #metrics: MetricsHooks;
   readonly #gate: OutputGate;
@@ -196,6 +202,7 @@ export class Replica {
     this.#now = now;
     this.#causal = options.causal ?? true;
     this.#storage = options.storage;
+    this.#transport = options.closeTransport === false ? undefined : options.transport;
     this.#scheduler = options.scheduler ?? realTimeScheduler;
     this.#metrics = options.metrics ?? noMetrics;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -430,7 +437,10 @@ export class Replica {
     return this.#gate.peers();
   }
 
-  /** Stops syncing, waits for every issued write to be durable, and closes the storage. */
+  /**
+   * Stops syncing, waits for every issued write to be durable, closes the storage and (unless
+   * `closeTransport: false`) the transport. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -441,6 +451,7 @@ export class Replica {
     await this.#durability.last.catch(() => {});
     await this.#gate.close();
     await this.#storage.close();
+    await this.#transport?.close();
   }
 
   async #commit(
