@@ -57,3 +57,31 @@ test("a strict NodeNext TypeScript consumer type-checks against the installed de
   expect(result.output.trim()).toBe("");
   expect(result.status).toBe(0);
 });
+
+test("a CommonJS app requires every package and gets the documented results", () => {
+  // Node 20.19+ loads ESM with require(); the `default` export condition lets it resolve.
+  const names = packed.map(({ name }) => name);
+  writeFileSync(
+    join(app, "cjs-consumer.cjs"),
+    `"use strict";
+const names = ${JSON.stringify(names)};
+const loaded = names.filter((name) => Object.keys(require(name)).length > 0);
+const { replicaId } = require("@convergent/clocks");
+const { gCounter, increment } = require("@convergent/g-counter");
+const { orSet, add } = require("@convergent/or-set");
+const a = replicaId("a");
+let counter = gCounter.empty();
+counter = gCounter.join(counter, increment(counter, a, 3));
+let set = orSet.empty();
+set = orSet.join(set, add(set, a, "apple"));
+console.log(JSON.stringify({ loaded: loaded.length, counter: gCounter.value(counter), set: [...orSet.value(set)] }));
+`,
+  );
+  const result = run(process.execPath, ["cjs-consumer.cjs"]);
+  expect(result.status, result.output).toBe(0);
+  expect(JSON.parse(result.stdout.trim().split("\n").at(-1) ?? "null")).toEqual({
+    loaded: names.length,
+    counter: 3,
+    set: ["apple"],
+  });
+});
