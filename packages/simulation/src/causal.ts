@@ -5,9 +5,14 @@
  * dependencies too; otherwise an effect was exposed before its cause.
  */
 
+import { embedded } from "@convergent/or-map";
 import { orSet } from "@convergent/or-set";
 import type { Replica } from "@convergent/replicated-store";
-import { CAUSAL_KEYS } from "./schedule.js";
+import { CAUSAL_KEYS, SET, storeKey } from "./schedule.js";
+
+// The embedding the store holds OR-Sets in (one per type object), and the keys as it spells them.
+const embeddedSet = embedded(orSet);
+const KEYS = CAUSAL_KEYS.map((name) => storeKey(name, SET));
 
 export class CausalTracker {
   readonly #deps = new Map<string, readonly string[]>();
@@ -15,8 +20,8 @@ export class CausalTracker {
   /** What `replica` shows of the causal keys right now. */
   view(replica: Replica): Set<string> {
     const seen = new Set<string>();
-    for (const key of CAUSAL_KEYS) {
-      const value = replica.keyspace.value(key, orSet);
+    for (const key of KEYS) {
+      const value = replica.keyspace.value(key, embeddedSet);
       if (value !== undefined) for (const element of value) seen.add(String(element));
     }
     return seen;

@@ -39,6 +39,8 @@ export interface Sabotage {
   readonly lyingDisk?: boolean;
   /** Replicas run without causal delivery. */
   readonly noCausalDelivery?: boolean;
+  /** The history records every delete as having observed nothing (the store is unchanged). */
+  readonly blindDeletes?: boolean;
 }
 
 export class SimCluster {
@@ -48,11 +50,19 @@ export class SimCluster {
   readonly #timeoutMs: number;
 
   readonly #sabotage: Sabotage;
+  readonly #maxEntriesPerFrame: number | undefined;
 
-  constructor(seed: number, replicas: number, timeoutMs: number, sabotage: Sabotage = {}) {
+  constructor(
+    seed: number,
+    replicas: number,
+    timeoutMs: number,
+    sabotage: Sabotage = {},
+    maxEntriesPerFrame?: number,
+  ) {
     this.network = new SimulatedNetwork({ seed });
     this.#timeoutMs = timeoutMs;
     this.#sabotage = sabotage;
+    this.#maxEntriesPerFrame = maxEntriesPerFrame;
     this.slots = Array.from({ length: replicas }, (_, index) => ({
       index,
       id: replicaId(String.fromCharCode(97 + index)),
@@ -75,7 +85,13 @@ export class SimCluster {
       now: () => EPOCH_MS + this.network.now() + slot.offsetMs,
       timeoutMs: this.#timeoutMs,
       ...(this.#sabotage.noCausalDelivery ? { causal: false } : {}),
-      sync: { gossip: { intervalMs: 200 }, random: this.network.randomStream().source() },
+      sync: {
+        gossip: { intervalMs: 200 },
+        random: this.network.randomStream().source(),
+        ...(this.#maxEntriesPerFrame === undefined
+          ? {}
+          : { maxEntriesPerFrame: this.#maxEntriesPerFrame }),
+      },
     });
     const incarnation = { serial: ++this.#serial, id: slot.id, replica, storage, transport };
     slot.live = incarnation;

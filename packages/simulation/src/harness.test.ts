@@ -37,3 +37,12 @@ test("replicas without causal delivery are caught exposing effects before causes
   }
   expect(causalViolations).toBeGreaterThan(0);
 });
+
+test("a history that forgets what deletes observed is caught by the existence and value checks", async () => {
+  let caught = 0;
+  for (let seed = 1; seed <= 20 && caught === 0; seed++) {
+    const result = await runSchedule(generate(seed, { operations: 150 }), { blindDeletes: true });
+    caught += result.violations.filter((v) => v.check === "5-sequential-spec").length;
+  }
+  expect(caught).toBeGreaterThan(0);
+});

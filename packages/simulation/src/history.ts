@@ -1,6 +1,7 @@
 /**
- * What the clients did and what they were told: one record per write, with the keyspace dot it
- * got, what its replica had observed when it was issued, and how it ended. `survival` turns an
+ * What the clients did and what they were told: one record per write (a delete or a map field
+ * remove too), with the keyspace dot it got, what its replica had observed when it was issued,
+ * and how it ended. `survival` turns an
  * outcome into what the final state must show: a write acknowledged durably must be there, a
  * rejected one must not, and one cut off by a crash or a lost disk may go either way.
  */
@@ -13,24 +14,31 @@ export type Survival = "definite" | "maybe" | "absent";
 export interface WriteRecord {
   readonly step: number;
   readonly kind: string;
+  /** The keyspace key, `name` U+0000 `tag`. */
   readonly key: string;
+  /**
+   * Below the key, the OR-Map fields the write went through (`name` U+0000 `tag` each); empty
+   * for a write of the key itself.
+   */
+  readonly path: readonly string[];
+  /**
+   * True for a delete (path empty) or a field remove: the embedded reset at the end of the
+   * path, undoing what `observed` shows there. (A field remove is an update of the fields and
+   * the key above it.)
+   */
+  readonly remove: boolean;
   readonly replica: ReplicaId;
   readonly incarnation: number;
   /** Replicas the level needed, self included. */
   readonly required: number;
   readonly dot: Dot | undefined;
-  /** The replica's keyspace context just before the write (removes and MV writes). */
+  /** The replica's keyspace context just before the write (removes, deletes and MV writes). */
   readonly observed: CausalContext | undefined;
   /** Counter amount, set element, register or MV value. */
   readonly amount: number;
   readonly element: string;
-  /**
-   * False for a remove of an element its replica did not show: the store gives it a keyspace
-   * dot, but the key's version need not carry it (no state changed).
-   */
-  readonly changed: boolean;
   /** The LWW entry the write produced. */
-  readonly entry: LwwEntry | undefined;
+  entry: LwwEntry | undefined;
   outcome: Outcome;
   /** Position in the run's event sequence when the outcome arrived (for R + W > N checks). */
   settledAt: number;

@@ -5,15 +5,23 @@
  * The run depends only on the schedule: one seeded network, virtual time, no wall clock.
  */
 import {
+  type CausalContext,
   cloneCausalContext,
+  type Dot,
+  emptyCausalContext,
   equalCausalContexts,
   maxCounter,
   type ReplicaId,
 } from "@convergent/clocks";
-import { orSet } from "@convergent/or-set";
+import { type LwwRegisterState, set as setRegister } from "@convergent/lww-register";
+import { type OrMapState, orMap, removeField, updateField } from "@convergent/or-map";
+import { add, type OrSetElement, type OrSetState, remove } from "@convergent/or-set";
+import { decrement, increment, type PnCounterState } from "@convergent/pn-counter";
 import {
   type ConsistencyLevel,
   ConsistencyTimeoutError,
+  type DeleteResult,
+  type MutatorContext,
   replicasFor,
   SessionTimeoutError,
   type WriteResult,
@@ -23,8 +31,26 @@ import { CausalTracker } from "./causal.js";
 import { digest, finalChecks } from "./checks.js";
 import { type Incarnation, type Sabotage, SimCluster, type Slot } from "./cluster.js";
 import { History, type WriteRecord } from "./history.js";
+import { embeddedAt, segment, typeOf } from "./nodes.js";
 import { readValue } from "./read-value.js";
-import { type FaultStep, type OpStep, type Schedule, SESSION_CLIENTS } from "./schedule.js";
+import {
+  CAUSAL_KEYS,
+  COUNTER,
+  type FaultStep,
+  type FieldRef,
+  keyText,
+  type Level,
+  MAP,
+  MV,
+  type OpStep,
+  REGISTER,
+  type Schedule,
+  SESSION_CLIENTS,
+  SESSION_SET,
+  SET,
+  storeKey,
+  TAGS,
+} from "./schedule.js";
 import { ClientSession } from "./sessions.js";
 import { emptyStats, type RunStats } from "./stats.js";
 import type { Violation } from "./violations.js";
@@ -69,6 +95,7 @@ class Run {
   digest = "";
   readonly stats: RunStats = emptyStats();
   readonly #schedule: Schedule;
+  readonly #sabotage: Sabotage;
   readonly #cluster: SimCluster;
   readonly #history = new History();
   readonly #causal = new CausalTracker();
@@ -76,7 +103,14 @@ class Run {
 
   constructor(schedule: Schedule, sabotage: Sabotage) {
     this.#schedule = schedule;
-    this.#cluster = new SimCluster(schedule.seed, schedule.replicas, OP_TIMEOUT_MS, sabotage);
+    this.#sabotage = sabotage;
+    this.#cluster = new SimCluster(
+      schedule.seed,
+      schedule.replicas,
+      OP_TIMEOUT_MS,
+      sabotage,
+      schedule.maxEntriesPerFrame,
+    );
   }
 
   violation(check: Violation["check"], message: string): void {
@@ -126,8 +160,9 @@ class Run {
       await cluster.advance(250);
       if (this.#quiescent()) break;
     }
-    // A little longer, so late acknowledgements and timeouts settle too.
-    await cluster.advance(2 * OP_TIMEOUT_MS);
+    // A little longer, so late acknowledgements and timeouts settle too (every operation was
+    // issued at least 250 ms ago, and times out OP_TIMEOUT_MS after it was issued).
+    await cluster.advance(OP_TIMEOUT_MS + 250);
     if (!this.#quiescent()) {
       this.violation("liveness", `no agreement ${HEAL_LIMIT_MS} ms (virtual) after healing`);
     }
@@ -246,7 +281,8 @@ class Run {
           step.amount >= 0
             ? counter.increment(step.amount, { level })
             : counter.decrement(-step.amount, { level });
-        this.#write(index, step, incarnation, { amount: step.amount }, issue);
+        const key = storeKey(step.key, COUNTER);
+        this.#write(index, step, incarnation, { key, amount: step.amount }, issue);
         return;
       }
       case "set-add":
@@ -256,28 +292,23 @@ class Run {
           step.kind === "set-add"
             ? set.add(step.element, { level })
             : set.remove(step.element, { level });
-        const noop =
-          step.kind === "set-remove" &&
-          !(replica.keyspace.has(step.key) && readSet(replica, step.key).has(step.element));
-        this.#write(
-          index,
-          step,
-          incarnation,
-          { element: step.element, observe: true, noop },
-          issue,
-        );
+        const key = storeKey(step.key, SET);
+        const observe = step.kind === "set-remove";
+        this.#write(index, step, incarnation, { key, element: step.element, observe }, issue);
         return;
       }
       case "register": {
         const value = `v${index}`;
-        this.#write(index, step, incarnation, { element: value, lww: true }, () =>
+        const key = storeKey(step.key, REGISTER);
+        this.#write(index, step, incarnation, { key, element: value, lww: true }, () =>
           replica.register(step.key).set(value, { level }),
         );
         return;
       }
       case "mv-write": {
         const value = `m${index}`;
-        this.#write(index, step, incarnation, { element: value, observe: true }, () =>
+        const key = storeKey(step.key, MV);
+        this.#write(index, step, incarnation, { key, element: value, observe: true }, () =>
           replica.mvRegister(step.key).write(value, { level }),
         );
         return;
@@ -285,7 +316,8 @@ class Run {
       case "causal-add": {
         const element = `x${index}`;
         this.#causal.added(element, this.#causal.view(replica));
-        this.#write(index, step, incarnation, { element }, () =>
+        const key = storeKey(step.key, SET);
+        this.#write(index, step, incarnation, { key, element }, () =>
           replica.set(step.key).add(element, { level }),
         );
         return;
@@ -293,16 +325,144 @@ class Run {
       case "read":
         this.#read(step, incarnation);
         return;
+      case "delete":
+        this.#delete(step, index, incarnation);
+        return;
+      case "map-update":
+      case "map-remove":
+        this.#mapOperation(step, index, incarnation);
+        return;
       default:
         this.#sessionOperation(step, index, incarnation);
     }
   }
 
+  /** A delete of every type under the name, or of one: one record per key it wrote to. */
+  #delete(step: OpStep & { kind: "delete" }, index: number, incarnation: Incarnation): void {
+    const replica = incarnation.replica;
+    const level = step.level as ConsistencyLevel;
+    this.stats.deletes++;
+    const keys = (step.tag === undefined ? TAGS : [step.tag]).map((t) => storeKey(step.key, t));
+    const own = (key: string) =>
+      replica.keyspace.dotsOf(key).find((d) => d.replica === replica.id)?.counter ?? 0;
+    const before = maxCounter(replica.keyspace.context, replica.id);
+    const prior = keys.map(own);
+    // A blind delete is recorded as observing nothing (harness self-test: checks 5 must object).
+    const observed = this.#sabotage.blindDeletes
+      ? emptyCausalContext()
+      : cloneCausalContext(replica.keyspace.context);
+    const promise = replica.delete(
+      step.key,
+      step.tag === undefined ? { level } : { level, type: typeOf(step.tag) },
+    );
+    const records: WriteRecord[] = [];
+    keys.forEach((key, i) => {
+      const counter = own(key);
+      if (counter <= before || counter <= (prior[i] ?? 0)) return;
+      const dot = { replica: replica.id, counter };
+      records.push(this.#record(index, "delete", key, [], true, incarnation, step, dot, observed));
+    });
+    this.stats.deleteWrites += records.length;
+    const last = records.at(-1)?.dot;
+    this.#settle(records, index, promise, (result) => {
+      const got = (result as DeleteResult).dot;
+      return got?.counter === last?.counter && got?.replica === last?.replica;
+    });
+  }
+
+  /** An OR-Map field update (nested maps through their field) or a field remove. */
+  #mapOperation(
+    step: OpStep & { kind: "map-update" | "map-remove" },
+    index: number,
+    incarnation: Incarnation,
+  ): void {
+    const replica = incarnation.replica;
+    const level = step.level as ConsistencyLevel;
+    const handle = replica.orMap(step.key);
+    const key = storeKey(step.key, MAP);
+    const path = step.path.map(segment);
+    const [head, ...rest] = step.path as [FieldRef, ...FieldRef[]];
+    this.stats.mapOperations++;
+    if (step.kind === "map-remove") {
+      const issue =
+        rest.length === 0
+          ? () => handle.removeField(head.name, typeOf(head.tag), { level })
+          : () =>
+              handle.update(
+                head.name,
+                orMap,
+                (sub, context) =>
+                  descend(sub as OrMapState, context.replica, rest, (s, field) =>
+                    removeField(s, field.name, field.tag),
+                  ),
+                { level },
+              );
+      this.#write(index, step, incarnation, { key, path, remove: true, observe: true }, issue);
+      return;
+    }
+    const effect = step.effect;
+    const element =
+      effect.kind === "register" ? `w${index}` : "element" in effect ? effect.element : "";
+    const amount = effect.kind === "counter" ? effect.amount : 0;
+    const leaf = (state: unknown, context: MutatorContext): unknown => {
+      const self = context.replica;
+      switch (effect.kind) {
+        case "counter":
+          return amount >= 0
+            ? increment(state as PnCounterState, self, amount)
+            : decrement(state as PnCounterState, self, -amount);
+        case "set-add":
+          return add(state as OrSetState<OrSetElement>, self, element);
+        case "set-remove":
+          return remove(state as OrSetState<OrSetElement>, self, element);
+        case "register":
+          return setRegister(state as LwwRegisterState, context.clock, element);
+      }
+    };
+    const last = step.path.at(-1) as FieldRef;
+    const issue = () =>
+      handle.update(
+        head.name,
+        typeOf(head.tag),
+        (current, context) =>
+          rest.length === 0
+            ? leaf(current, context)
+            : descend(current as OrMapState, context.replica, rest, (s, field) =>
+                updateField(s, context.replica, field.name, typeOf(field.tag), (c) =>
+                  leaf(c, context),
+                ),
+              ),
+        { level },
+      );
+    this.#write(
+      index,
+      { kind: effect.kind, level: step.level },
+      incarnation,
+      {
+        key,
+        path,
+        amount,
+        element,
+        observe: effect.kind === "set-remove",
+        lww: last.tag === REGISTER,
+      },
+      issue,
+    );
+  }
+
   #write(
     index: number,
-    step: OpStep,
+    step: { kind: string; level: Level },
     incarnation: Incarnation,
-    extra: { amount?: number; element?: string; observe?: boolean; lww?: boolean; noop?: boolean },
+    extra: {
+      key: string;
+      path?: readonly string[];
+      remove?: boolean;
+      amount?: number;
+      element?: string;
+      observe?: boolean;
+      lww?: boolean;
+    },
     issue: () => Promise<WriteResult>,
     onSettled?: (record: WriteRecord) => void,
   ): WriteRecord {
@@ -312,74 +472,137 @@ class Run {
     const promise = issue();
     const after = maxCounter(replica.keyspace.context, replica.id);
     const dot = after > before ? { replica: replica.id, counter: after } : undefined;
-    const state =
-      dot !== undefined && extra.lww ? replica.keyspace.get(step.key)?.state : undefined;
+    const path = extra.path ?? [];
+    const record = this.#record(
+      index,
+      step.kind,
+      extra.key,
+      path,
+      extra.remove === true,
+      incarnation,
+      step,
+      dot,
+      observed,
+      extra,
+    );
+    if (dot !== undefined && extra.lww) {
+      const state = embeddedAt(replica, extra.key, path)?.state as LwwRegisterState | undefined;
+      record.entry = state?.entry as WriteRecord["entry"];
+    }
+    this.#settle(
+      [record],
+      index,
+      promise,
+      (result) => {
+        const got = (result as WriteResult).dot;
+        return dot !== undefined && got.counter === dot.counter && got.replica === dot.replica;
+      },
+      onSettled,
+    );
+    return record;
+  }
+
+  #record(
+    index: number,
+    kind: string,
+    key: string,
+    path: readonly string[],
+    isRemove: boolean,
+    incarnation: Incarnation,
+    step: { level: Level },
+    dot: Dot | undefined,
+    observed: CausalContext | undefined,
+    extra: { amount?: number; element?: string } = {},
+  ): WriteRecord {
     const record: WriteRecord = {
       step: index,
-      kind: step.kind,
-      key: step.key,
-      replica: replica.id,
+      kind,
+      key,
+      path,
+      remove: isRemove,
+      replica: incarnation.replica.id,
       incarnation: incarnation.serial,
       required: replicasFor(step.level as ConsistencyLevel, this.#cluster.slots.length),
       dot,
       observed,
       amount: extra.amount ?? 0,
       element: extra.element ?? "",
-      changed: extra.noop !== true,
-      entry: (state as { entry?: WriteRecord["entry"] } | undefined)?.entry,
+      entry: undefined,
       outcome: "pending",
       settledAt: 0,
       error: undefined,
     };
     this.#history.writes.push(record);
-    promise.then(
-      (result) => {
-        record.outcome = "ok";
-        record.settledAt = ++this.#history.events;
-        if (
-          dot === undefined ||
-          result.dot.counter !== dot.counter ||
-          result.dot.replica !== dot.replica
-        ) {
-          this.violation(
-            "harness",
-            `step ${index}: write resolved with dot ${JSON.stringify(result.dot)}, expected ${JSON.stringify(dot)}`,
-          );
-        }
-        onSettled?.(record);
-      },
-      (error: unknown) => {
-        record.settledAt = ++this.#history.events;
-        if (error instanceof ConsistencyTimeoutError) {
-          record.outcome = "timeout";
-          this.stats.writeTimeouts++;
-          if (dot === undefined) this.violation("harness", `step ${index}: timed out, not applied`);
-        } else {
-          record.outcome = "rejected";
-          record.error = error instanceof Error ? error.name : String(error);
-          this.stats.rejected[record.error] = (this.stats.rejected[record.error] ?? 0) + 1;
-          if (dot !== undefined) {
-            this.violation(
-              "2-acknowledged-write-lost",
-              `step ${index}: ${record.error} after the write was applied`,
-            );
-          }
-        }
-        onSettled?.(record);
-      },
-    );
     return record;
   }
 
-  #read(step: OpStep, incarnation: Incarnation): void {
+  /** Records how the write (or the keys of one delete) ended. */
+  #settle(
+    records: readonly WriteRecord[],
+    index: number,
+    promise: Promise<WriteResult | DeleteResult>,
+    resolvedAsExpected: (result: WriteResult | DeleteResult) => boolean,
+    onSettled?: (record: WriteRecord) => void,
+  ): void {
+    const applied = records.some((r) => r.dot !== undefined);
+    promise.then(
+      (result) => {
+        const at = ++this.#history.events;
+        for (const record of records) {
+          record.outcome = "ok";
+          record.settledAt = at;
+          onSettled?.(record);
+        }
+        if (!resolvedAsExpected(result)) {
+          this.violation(
+            "harness",
+            `step ${index}: write resolved with dot ${JSON.stringify(result.dot)}, expected ${JSON.stringify(records.at(-1)?.dot)}`,
+          );
+        }
+      },
+      (error: unknown) => {
+        const at = ++this.#history.events;
+        if (error instanceof ConsistencyTimeoutError) {
+          this.stats.writeTimeouts++;
+          if (!applied) this.violation("harness", `step ${index}: timed out, not applied`);
+          for (const record of records) {
+            record.outcome = "timeout";
+            record.settledAt = at;
+            onSettled?.(record);
+          }
+          return;
+        }
+        const name = error instanceof Error ? error.name : String(error);
+        this.stats.rejected[name] = (this.stats.rejected[name] ?? 0) + 1;
+        if (applied) {
+          this.violation(
+            "2-acknowledged-write-lost",
+            `step ${index}: ${name} after the write was applied`,
+          );
+        }
+        for (const record of records) {
+          record.outcome = "rejected";
+          record.error = name;
+          record.settledAt = at;
+          onSettled?.(record);
+        }
+      },
+    );
+  }
+
+  #read(step: OpStep & { kind: "read" }, incarnation: Incarnation): void {
     const level = step.level as ConsistencyLevel;
     const required = replicasFor(level, this.#cluster.slots.length);
     const issuedAt = this.#history.events;
+    const key = storeKey(step.key, step.tag);
     this.stats.reads++;
-    readValue(incarnation.replica, step.key, { level }).then(
+    readValue(incarnation.replica, step.key, step.tag, { level }).then(
       (result) => {
-        this.#checkQuorumRead(step.key, required, issuedAt, result.version, incarnation.id);
-        if (result.elements !== undefined && step.key.startsWith("k")) {
+        this.#checkQuorumRead(key, required, issuedAt, result.version, incarnation.id);
+        if (
+          result.elements !== undefined &&
+          (CAUSAL_KEYS as readonly string[]).includes(step.key)
+        ) {
           const view = this.#causal.view(incarnation.replica);
           for (const e of result.elements) view.add(e);
           const problem = this.#causal.check(view);
@@ -406,12 +629,12 @@ class Run {
     for (const w of this.#history.writes) {
       if (w.key !== key || w.outcome !== "ok" || w.settledAt > issuedAt || w.dot === undefined)
         continue;
-      if (!w.changed || required + w.required <= n) continue;
+      if (required + w.required <= n) continue;
       const seen = version.find((d) => d.replica === w.replica)?.counter ?? 0;
       if (seen < w.dot.counter) {
         this.violation(
           "2-quorum-read-missed-write",
-          `read of ${key} at R=${required} on ${reader} missed the write at step ${w.step} ` +
+          `read of ${keyText(key)} at R=${required} on ${reader} missed the ${w.kind} at step ${w.step} ` +
             `(W=${w.required}, N=${n}, dot ${w.dot.replica}:${w.dot.counter}, read version ${versionText(version)})`,
         );
       }
@@ -432,11 +655,13 @@ class Run {
     const session = client.session;
     const ticket = client.begin(incarnation.serial);
     this.stats.sessionOps++;
+    const tag = step.key === SESSION_SET ? SET : COUNTER;
+    const key = storeKey(step.key, tag);
     if (step.kind === "session-read") {
-      readValue(incarnation.replica, step.key, { level, session }).then(
+      readValue(incarnation.replica, step.key, tag, { level, session }).then(
         (result) => {
           if (!client.end(ticket)) return;
-          const problem = client.checkRead(step.key, result);
+          const problem = client.checkRead(key, result);
           if (problem !== undefined) {
             this.violation(
               "3-session",
@@ -460,7 +685,7 @@ class Run {
       step.kind === "session-add"
         ? () => replica.set(step.key).add(element, { level, session })
         : () => replica.counter(step.key).increment(amount, { level, session });
-    const extra = step.kind === "session-add" ? { element } : { amount };
+    const extra = step.kind === "session-add" ? { key, element } : { key, amount };
     this.#write(index, step, incarnation, extra, issue, (record) => {
       if (!client.end(ticket)) return;
       if (record.outcome === "ok" || record.outcome === "timeout") client.wrote(record);
@@ -488,6 +713,14 @@ function versionText(version: readonly { replica: ReplicaId; counter: number }[]
   return `[${version.map((d) => `${d.replica}:${d.counter}`).join(" ")}]`;
 }
 
-function readSet(replica: Incarnation["replica"], key: string): ReadonlySet<unknown> {
-  return replica.keyspace.value(key, orSet) ?? new Set();
+/** Applies `at` to the map `path` leads to, through nested map fields (each updated). */
+function descend(
+  state: OrMapState,
+  replica: ReplicaId,
+  path: readonly FieldRef[],
+  at: (state: OrMapState, field: FieldRef) => OrMapState,
+): OrMapState {
+  const [field, ...rest] = path as [FieldRef, ...FieldRef[]];
+  if (rest.length === 0) return at(state, field);
+  return updateField(state, replica, field.name, orMap, (sub) => descend(sub, replica, rest, at));
 }

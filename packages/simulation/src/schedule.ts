@@ -7,13 +7,40 @@ import { Prng } from "@convergent/sync";
 
 export type Level = "one" | "quorum" | "all" | number;
 
+/** A field of an OR-Map key: its name and type tag (a nested map's tag is "or-map"). */
+export interface FieldRef {
+  readonly name: string;
+  readonly tag: string;
+}
+
+/** What a map operation does at the end of its path. */
+export type MapEffect =
+  | { readonly kind: "counter"; readonly amount: number }
+  | { readonly kind: "set-add" | "set-remove"; readonly element: string }
+  | { readonly kind: "register" };
+
+/**
+ * Keys are names: the step's kind says the type (a read and a delete name the tag), so one
+ * name used by two kinds of step is one name held as two types.
+ */
 export type OpStep =
   | { kind: "counter"; slot: number; key: string; amount: number; level: Level }
   | { kind: "set-add" | "set-remove"; slot: number; key: string; element: string; level: Level }
   | { kind: "register"; slot: number; key: string; level: Level }
   | { kind: "mv-write"; slot: number; key: string; level: Level }
   | { kind: "causal-add"; slot: number; key: string; level: Level }
-  | { kind: "read"; slot: number; key: string; level: Level }
+  | { kind: "read"; slot: number; key: string; tag: string; level: Level }
+  /** Every type under the name, or only `tag`'s key. */
+  | { kind: "delete"; slot: number; key: string; tag?: string; level: Level }
+  | {
+      kind: "map-update";
+      slot: number;
+      key: string;
+      path: readonly FieldRef[];
+      effect: MapEffect;
+      level: Level;
+    }
+  | { kind: "map-remove"; slot: number; key: string; path: readonly FieldRef[]; level: Level }
   | {
       kind: "session-add" | "session-increment" | "session-read";
       slot: number;
@@ -37,6 +64,8 @@ export type Step = OpStep | FaultStep;
 export interface Schedule {
   readonly seed: number;
   readonly replicas: number;
+  /** The sync engines' `maxEntriesPerFrame` when small (split responses); else the default. */
+  readonly maxEntriesPerFrame?: number;
   readonly steps: readonly Step[];
 }
 
@@ -47,23 +76,67 @@ export interface GenerateOptions {
   readonly maxReplicas?: number;
 }
 
+export const COUNTER = "pn-counter";
+export const SET = "or-set";
+export const REGISTER = "lww-register";
+export const MV = "mv-register";
+export const MAP = "or-map";
+export const TAGS = [COUNTER, SET, REGISTER, MV, MAP] as const;
+
+/** The keyspace key of (name, tag), as the store spells it (replicated-store keys.ts). */
+export function storeKey(name: string, tag: string): string {
+  return `${name}\u0000${tag}`;
+}
+
+/** "name:tag", for messages. */
+export function keyText(key: string): string {
+  return key.replace("\u0000", ":");
+}
+
+/** Names each used as more than one type, so replicas create them concurrently as different types. */
+export const SHARED_NAMES = ["x0", "x1"] as const;
 export const COUNTER_KEYS = ["c0", "c1"] as const;
 export const SET_KEYS = ["s0", "s1"] as const;
 export const REGISTER_KEYS = ["r0", "r1"] as const;
 export const MV_KEYS = ["m0", "m1"] as const;
+export const MAP_KEYS = ["o0", "o1"] as const;
+/** Grow-only (never deleted): the causal and session checks read them by value. */
 export const CAUSAL_KEYS = ["k0", "k1", "k2"] as const;
 export const SESSION_COUNTER = "q0";
 export const SESSION_SET = "g0";
 export const SESSION_CLIENTS = 3;
 const ELEMENTS = ["e0", "e1", "e2", "e3"];
-const ALL_KEYS = [
+/** Names that deletes may hit: everything but the grow-only causal and session keys. */
+const DELETABLE = [
   ...COUNTER_KEYS,
   ...SET_KEYS,
   ...REGISTER_KEYS,
   ...MV_KEYS,
-  ...CAUSAL_KEYS,
-  SESSION_COUNTER,
-  SESSION_SET,
+  ...MAP_KEYS,
+  ...SHARED_NAMES,
+];
+/** Map fields: three types under two names (one name as two types), and a nested map. */
+const MAP_FIELDS: readonly FieldRef[] = [
+  { name: "f0", tag: COUNTER },
+  { name: "f0", tag: SET },
+  { name: "f1", tag: REGISTER },
+  { name: "f1", tag: COUNTER },
+];
+const NESTED: FieldRef = { name: "n", tag: MAP };
+const NESTED_FIELDS: readonly FieldRef[] = [
+  { name: "g", tag: COUNTER },
+  { name: "h", tag: SET },
+];
+const READABLE: readonly (readonly [string, string])[] = [
+  ...COUNTER_KEYS.map((k) => [k, COUNTER] as const),
+  ...SET_KEYS.map((k) => [k, SET] as const),
+  ...REGISTER_KEYS.map((k) => [k, REGISTER] as const),
+  ...MV_KEYS.map((k) => [k, MV] as const),
+  ...MAP_KEYS.map((k) => [k, MAP] as const),
+  ...CAUSAL_KEYS.map((k) => [k, SET] as const),
+  ...SHARED_NAMES.flatMap((k) => [[k, COUNTER] as const, [k, SET] as const]),
+  [SESSION_COUNTER, COUNTER],
+  [SESSION_SET, SET],
 ];
 
 /** The drift bound of the store's HLC (clocks' DEFAULT_MAX_DRIFT_MS). */
@@ -74,6 +147,8 @@ export function generate(seed: number, options: GenerateOptions): Schedule {
   const min = options.minReplicas ?? 3;
   const max = options.maxReplicas ?? 7;
   const n = min + rng.nextInt(max - min + 1);
+  // Some schedules split every sync response into parts of a few keys (causal delivery of parts).
+  const maxEntriesPerFrame = rng.chance(0.25) ? 2 + rng.nextInt(4) : undefined;
   const pick = <T>(items: readonly T[]): T => items[rng.nextInt(items.length)] as T;
   const slot = () => rng.nextInt(n);
   const level = (): Level => {
@@ -94,25 +169,43 @@ export function generate(seed: number, options: GenerateOptions): Schedule {
       steps.push({ kind: "advance", ms: 1 + rng.nextInt(rng.chance(0.2) ? 800 : 60) });
     else steps.push(fault());
   }
-  return { seed, replicas: n, steps };
+  return {
+    seed,
+    replicas: n,
+    ...(maxEntriesPerFrame === undefined ? {} : { maxEntriesPerFrame }),
+    steps,
+  };
 
   function operation(): OpStep {
     const roll = rng.next();
     const at = slot();
-    if (roll < 0.16) {
+    // A quarter of the typed writes use a shared name, which other steps use as other types.
+    const name = (own: readonly string[]) => (rng.chance(0.25) ? pick(SHARED_NAMES) : pick(own));
+    if (roll < 0.13) {
       const amount = (1 + rng.nextInt(5)) * (rng.chance(0.3) ? -1 : 1);
-      return { kind: "counter", slot: at, key: pick(COUNTER_KEYS), amount, level: level() };
+      return { kind: "counter", slot: at, key: name(COUNTER_KEYS), amount, level: level() };
     }
-    if (roll < 0.32) {
+    if (roll < 0.26) {
       const kind = rng.chance(0.6) ? "set-add" : "set-remove";
-      return { kind, slot: at, key: pick(SET_KEYS), element: pick(ELEMENTS), level: level() };
+      return { kind, slot: at, key: name(SET_KEYS), element: pick(ELEMENTS), level: level() };
     }
-    if (roll < 0.44)
-      return { kind: "register", slot: at, key: pick(REGISTER_KEYS), level: level() };
-    if (roll < 0.56) return { kind: "mv-write", slot: at, key: pick(MV_KEYS), level: level() };
-    if (roll < 0.68)
+    if (roll < 0.34)
+      return { kind: "register", slot: at, key: name(REGISTER_KEYS), level: level() };
+    if (roll < 0.42) return { kind: "mv-write", slot: at, key: name(MV_KEYS), level: level() };
+    if (roll < 0.52)
       return { kind: "causal-add", slot: at, key: pick(CAUSAL_KEYS), level: level() };
-    if (roll < 0.8) return { kind: "read", slot: at, key: pick(ALL_KEYS), level: level() };
+    if (roll < 0.6) {
+      const [key, tag] = pick(READABLE);
+      return { kind: "read", slot: at, key, tag, level: level() };
+    }
+    if (roll < 0.66) {
+      const key = pick(DELETABLE);
+      const byType = rng.chance(0.5);
+      return byType
+        ? { kind: "delete", slot: at, key, tag: pick(TAGS), level: level() }
+        : { kind: "delete", slot: at, key, level: level() };
+    }
+    if (roll < 0.8) return mapOperation(at);
     const client = rng.nextInt(SESSION_CLIENTS);
     const sub = rng.next();
     if (sub < 0.3)
@@ -122,6 +215,25 @@ export function generate(seed: number, options: GenerateOptions): Schedule {
     }
     const key = rng.chance(0.5) ? SESSION_SET : SESSION_COUNTER;
     return { kind: "session-read", slot: at, client, key, level: level() };
+  }
+
+  function mapOperation(at: number): OpStep {
+    const key = rng.chance(0.15) ? pick(SHARED_NAMES) : pick(MAP_KEYS);
+    const nested = rng.chance(0.35);
+    const leaf = pick(nested ? NESTED_FIELDS : MAP_FIELDS);
+    const path = nested ? [NESTED, leaf] : [leaf];
+    if (rng.chance(0.2)) {
+      // Remove a field, or (sometimes) the whole nested map.
+      const removed = nested && rng.chance(0.4) ? [NESTED] : path;
+      return { kind: "map-remove", slot: at, key, path: removed, level: level() };
+    }
+    let effect: MapEffect;
+    if (leaf.tag === COUNTER) {
+      effect = { kind: "counter", amount: (1 + rng.nextInt(4)) * (rng.chance(0.3) ? -1 : 1) };
+    } else if (leaf.tag === SET) {
+      effect = { kind: rng.chance(0.7) ? "set-add" : "set-remove", element: pick(ELEMENTS) };
+    } else effect = { kind: "register" };
+    return { kind: "map-update", slot: at, key, path, effect, level: level() };
   }
 
   function fault(): FaultStep {

@@ -7,7 +7,10 @@ import type { ReplicaId } from "@convergent/clocks";
 import { Session } from "@convergent/replicated-store";
 import type { WriteRecord } from "./history.js";
 import type { ReadOutcome } from "./read-value.js";
-import { SESSION_COUNTER, SESSION_SET } from "./schedule.js";
+import { COUNTER, SESSION_COUNTER, SESSION_SET, SET, storeKey } from "./schedule.js";
+
+const COUNTER_KEY = storeKey(SESSION_COUNTER, COUNTER);
+const SET_KEY = storeKey(SESSION_SET, SET);
 
 export class ClientSession {
   readonly session = new Session();
@@ -44,24 +47,26 @@ export class ClientSession {
   }
 
   wrote(record: WriteRecord): void {
-    if (record.key === SESSION_SET) this.#ownAdds.add(record.element);
-    if (record.key === SESSION_COUNTER) this.#ownIncrements += record.amount;
+    if (record.key === SET_KEY) this.#ownAdds.add(record.element);
+    if (record.key === COUNTER_KEY) this.#ownIncrements += record.amount;
     if (record.dot !== undefined) this.#see(record.key, [record.dot]);
   }
 
+  /** `key` is the keyspace key (name and tag) of a session key. */
   checkRead(key: string, read: ReadOutcome): string | undefined {
     const known = this.#versions.get(key);
     for (const [origin, counter] of known ?? []) {
       const seen = read.version.find((d) => d.replica === origin)?.counter ?? 0;
-      if (seen < counter) return `${key} went back to ${origin}:${seen} after ${origin}:${counter}`;
+      if (seen < counter)
+        return `${key.replace("\u0000", ":")} went back to ${origin}:${seen} after ${origin}:${counter}`;
     }
     this.#see(key, read.version);
-    if (key === SESSION_SET && read.elements !== undefined) {
+    if (key === SET_KEY && read.elements !== undefined) {
       for (const e of this.#ownAdds) if (!read.elements.has(e)) return `own add ${e} not read`;
       for (const e of this.#seenAdds) if (!read.elements.has(e)) return `${e}, read before, gone`;
       for (const e of read.elements) this.#seenAdds.add(e);
     }
-    if (key === SESSION_COUNTER && read.count !== undefined) {
+    if (key === COUNTER_KEY && read.count !== undefined) {
       if (read.count < this.#ownIncrements) {
         return `counter read ${read.count} below own increments ${this.#ownIncrements}`;
       }

@@ -7,7 +7,10 @@ import { expect, test } from "vitest";
 import { campaign, replayCommand } from "./campaign.js";
 
 const SCHEDULES = Number(process.env.SIM_SCHEDULES ?? 2000);
-const OPERATIONS = Number(process.env.SIM_OPERATIONS ?? 200);
+// 160, not 200: with deletes, OR-Maps and names held as several types a schedule of 200
+// operations costs 1.2 to 1.4 times what it did; 160 keeps CI at its old time. The soak
+// (`pnpm soak`) runs 200 or more.
+const OPERATIONS = Number(process.env.SIM_OPERATIONS ?? 160);
 
 test(`${SCHEDULES} schedules of ${OPERATIONS} operations keep every guarantee`, async () => {
   const result = await campaign({ firstSeed: 1, schedules: SCHEDULES, operations: OPERATIONS });
@@ -25,5 +28,8 @@ test(`${SCHEDULES} schedules of ${OPERATIONS} operations keep every guarantee`, 
   for (const [fault, count] of Object.entries(result.stats.faults)) {
     expect(count, fault).toBeGreaterThan(0);
   }
-  expect(result.stats.rejected.ClockDriftError ?? 0).toBeGreaterThan(0);
+  // Deletes (whole names and single types) and OR-Map operations ran, and deletes wrote.
+  expect(result.stats.deletes).toBeGreaterThan(SCHEDULES);
+  expect(result.stats.deleteWrites).toBeGreaterThan(SCHEDULES);
+  expect(result.stats.mapOperations).toBeGreaterThan(SCHEDULES);
 }, 600_000);

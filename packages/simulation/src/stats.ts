@@ -5,6 +5,11 @@ export interface RunStats {
   operations: number;
   sessionOps: number;
   reads: number;
+  /** Delete steps, and the keys they wrote to (one per type held under the name). */
+  deletes: number;
+  deleteWrites: number;
+  /** OR-Map field updates and removes. */
+  mapOperations: number;
   skipped: number;
   outcomes: Record<Outcome, number>;
   writeTimeouts: number;
@@ -35,6 +40,9 @@ export function emptyStats(): RunStats {
     operations: 0,
     sessionOps: 0,
     reads: 0,
+    deletes: 0,
+    deleteWrites: 0,
+    mapOperations: 0,
     skipped: 0,
     outcomes: { pending: 0, ok: 0, timeout: 0, rejected: 0 },
     writeTimeouts: 0,
@@ -73,6 +81,9 @@ export function addStats(into: RunStats, from: RunStats): void {
     "operations",
     "sessionOps",
     "reads",
+    "deletes",
+    "deleteWrites",
+    "mapOperations",
     "skipped",
     "writeTimeouts",
     "readTimeouts",

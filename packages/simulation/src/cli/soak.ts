@@ -30,6 +30,8 @@ console.log(
       operations: s.operations,
       sessionOperations: s.sessionOps,
       reads: s.reads,
+      deletes: { steps: s.deletes, keysWritten: s.deleteWrites },
+      mapOperations: s.mapOperations,
       outcomes: s.outcomes,
       rejected: s.rejected,
       timeouts: { writes: s.writeTimeouts, reads: s.readTimeouts, sessions: s.sessionTimeouts },
