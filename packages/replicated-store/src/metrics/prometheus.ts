@@ -150,6 +150,18 @@ function families(s: MetricsSnapshot): Family[] {
       ]),
     },
     {
+      name: "frames_rejected_since_start_total",
+      type: "counter",
+      help: "Frames rejected from any peer since start (departed peers included).",
+      samples: [{ labels: [], value: s.framesRejectedTotal }],
+    },
+    {
+      name: "messages_in_since_start_total",
+      type: "counter",
+      help: "Sync messages received from any peer since start (departed peers included).",
+      samples: [{ labels: [], value: s.messagesInTotal }],
+    },
+    {
       name: "rejected_frames_total",
       type: "counter",
       help: "Frames from each peer rejected without being applied (bad bytes, limits, validation).",

@@ -81,6 +81,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const lagByOrigin = new Map<ReplicaId, WindowedSummary>();
   const conflicts: Record<ConflictKind, number> = { siblings: 0, "lww-overwrite": 0 };
   const peers = new Map<ReplicaId, PeerRecord>();
+  let framesRejectedTotal = 0;
+  let messagesInTotal = 0;
 
   const peerRecord = (peer: ReplicaId): PeerRecord => {
     let record = peers.get(peer);
@@ -128,6 +130,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
         .map(([origin, s]) => ({ origin, ...s.snapshot(at) })),
       conflicts: { ...conflicts },
       peers: peerList,
+      framesRejectedTotal,
+      messagesInTotal,
     };
   };
 
@@ -160,6 +164,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       if (direction === "in") {
         record.bytesIn += n;
         record.messagesIn += 1;
+        messagesInTotal += 1;
       } else {
         record.bytesOut += n;
         record.messagesOut += 1;
@@ -174,6 +179,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     rejected({ peer }) {
       peerRecord(peer).framesRejected += 1;
+      framesRejectedTotal += 1;
     },
     forgetPeer(peer) {
       peers.delete(peer);

@@ -48,4 +48,10 @@ export interface MetricsSnapshot {
   readonly replicationLagByOrigin: readonly (SummarySnapshot & { readonly origin: ReplicaId })[];
   readonly conflicts: Readonly<Record<ConflictKind, number>>;
   readonly peers: readonly PeerSnapshot[];
+  /**
+   * Since start, over every peer: per-peer records of ids that are not configured members are
+   * forgotten when they disconnect (bounded memory), these totals never are.
+   */
+  readonly framesRejectedTotal: number;
+  readonly messagesInTotal: number;
 }

@@ -16,6 +16,8 @@ export interface HostedReplicaOptions {
   readonly transport: Transport;
   readonly storage: StorageAdapter;
   readonly metrics: MetricsHooks;
+  /** The configured cluster besides this replica: N for quorum and all is its length + 1. */
+  readonly peers: readonly ReplicaId[];
 }
 
 export interface HostedReplica {
@@ -23,6 +25,11 @@ export interface HostedReplica {
   put(key: string, value: PlainValue, level?: ConsistencyLevel): Promise<void>;
   /** The register's value at `level` (default one: this replica), or undefined when unset. */
   get(key: string, level?: ConsistencyLevel): Promise<PlainValue | undefined>;
+  /**
+   * Calls `handler` for every frame the sync engine rejected (undecodable, over a limit, a
+   * protocol violation), with the peer that sent it and why.
+   */
+  onRejected(handler: (peer: ReplicaId, reason: string) => void): () => void;
   /** Keys held (deletion records included). */
   readonly size: number;
   /** Stops syncing, flushes every write to storage and closes it (not the transport). */
@@ -38,6 +45,11 @@ export async function openHostedReplica(options: HostedReplicaOptions): Promise<
     async get(key, level = "one") {
       const result = await replica.register(key).get({ level });
       return result.exists ? result.value : undefined;
+    },
+    onRejected(handler) {
+      return replica.engine.onRejected(({ peer, kind, error }) =>
+        handler(peer, `${kind}: ${error.code}`),
+      );
     },
     get size() {
       return replica.keyspace.size;

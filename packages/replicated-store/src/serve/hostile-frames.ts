@@ -4,7 +4,12 @@
  * deterministic mutations of them. Everything is drawn from fast-check with a fixed seed, so a
  * failure names frames that the next run sends again.
  */
-import { HybridLogicalClock, type ReplicaId, replicaId } from "@convergent/clocks";
+import {
+  emptyCausalContext,
+  HybridLogicalClock,
+  type ReplicaId,
+  replicaId,
+} from "@convergent/clocks";
 import { lwwRegister, set } from "@convergent/lww-register";
 import { embedded, embeddedUpdate } from "@convergent/or-map";
 import { encodeMessage, Keyspace, type SyncMessage } from "@convergent/sync";
@@ -54,6 +59,7 @@ export function validFrames(
     { kind: "read-request", id: 1, keys: [`${HOSTILE_PREFIX}none`] },
     { kind: "merkle-digest", depth: 4, salt: 0x1234_5678, level: 0, nodes: [[3, 0xdead_beef]] },
   );
+  messages.push(...boundMessages(from, to, spoofAs));
   const frames = messages.map((m) => encodeMessage(m, registry, { sender: from, receiver: to }));
   // Frames encoded as if another replica sent them: indices 0 and 1 are bound to the connection,
   // so the receiver reads them as coming from `from` whatever the encoder believed.
@@ -65,6 +71,63 @@ export function validFrames(
     );
   }
   return frames;
+}
+
+/**
+ * Frames built to hit issue 12's bounds: claims on the receiver's own counter up to 2^53 - 1,
+ * far-future counters of other origins (backed by a junk entry or by nothing), a cloud of
+ * 100,000 dots, and split-response parts (kind 11) that claim more than they carry.
+ */
+export function boundMessages(
+  from: ReplicaId,
+  to: ReplicaId,
+  others: readonly ReplicaId[],
+): SyncMessage[] {
+  const top = Number.MAX_SAFE_INTEGER;
+  const register = embedded(lwwRegister);
+  const clock = new HybridLogicalClock(from);
+  const junk = (name: string, replica: ReplicaId, counter: number) => {
+    const empty = register.empty();
+    const state = embeddedUpdate(empty, from, set(empty.state, clock, name));
+    const key = storeKey(`${HOSTILE_PREFIX}${name}`, lwwRegister.name);
+    return { key, tag: register.name, state, dots: [{ replica, counter }] };
+  };
+  const claim = (entries: [ReplicaId, number][], cloud?: [ReplicaId, number[]]) => {
+    const context = emptyCausalContext();
+    for (const [replica, counter] of entries) context.versionVector.set(replica, counter);
+    if (cloud !== undefined) context.cloud.set(cloud[0], new Set(cloud[1]));
+    return context;
+  };
+  const far = others.map((o) => [o, 2 ** 40] as [ReplicaId, number]);
+  const cloud: [ReplicaId, number[]] = [from, Array.from({ length: 100_000 }, (_, i) => 5 + 2 * i)];
+  return [
+    { kind: "sync-response", context: claim([[to, top]]), entries: [junk("own", to, top)] },
+    { kind: "sync-response", context: claim(far), entries: [] },
+    {
+      kind: "sync-response",
+      context: claim(far),
+      entries: [junk("far", others[0] ?? from, 2 ** 40)],
+    },
+    { kind: "sync-request", context: claim([[to, top], ...far], cloud) },
+    { kind: "read-response", id: 1, context: claim([[to, top]]), entries: [] },
+    {
+      kind: "causal-push",
+      seq: 9,
+      deps: claim(far),
+      covered: claim([[to, top]]),
+      entries: [junk("unmet", from, 1)],
+    },
+    ...[0, 1].map(
+      (index): SyncMessage => ({
+        kind: "sync-response-part",
+        id: 5,
+        index,
+        count: 2,
+        context: claim([[to, top], ...far]),
+        entries: [junk(`part-${index}`, from, index + 1)],
+      }),
+    ),
+  ];
 }
 
 export type Mutation = "bit-flip" | "truncate" | "inflate-length" | "splice" | "overwrite";

@@ -14,6 +14,7 @@ function mapReplica(): HostedReplica & { values: Map<string, PlainValue>; levels
   return {
     values,
     levels: [] as unknown[],
+    onRejected: () => () => {},
     async put(key, value, level) {
       this.levels.push(level);
       if (key === "bad key") throw new InvalidArgumentError("keys may not contain spaces here");

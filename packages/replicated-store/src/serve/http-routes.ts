@@ -3,6 +3,7 @@
  * 503), and with --debug the two endpoints the process tests write and read through. WebSocket
  * upgrades never reach this handler (ws takes them from the server's "upgrade" event).
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   ConvergentError,
@@ -24,6 +25,21 @@ export interface RouteDeps {
   readonly health: () => HealthReport & Record<string, unknown>;
   /** Present only with --debug. */
   readonly debug: HostedReplica | undefined;
+  /** With --http-token-file: every route requires `Authorization: Bearer <token>`. */
+  readonly bearerToken?: string | undefined;
+}
+
+const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+
+/**
+ * Whether the request carries the bearer token. Both sides are hashed first, so the comparison
+ * takes the same time whatever the length or content of the guess.
+ */
+function hasToken(request: IncomingMessage, expected: Buffer): boolean {
+  const header = request.headers.authorization ?? "";
+  const match = /^Bearer[ ]+(\S+)$/i.exec(header);
+  const given = digest(match?.[1] ?? "");
+  return timingSafeEqual(given, expected) && match !== null;
 }
 
 function send(
@@ -124,7 +140,21 @@ async function debugRoute(
   );
 }
 
-async function route(deps: RouteDeps, request: IncomingMessage, response: ServerResponse) {
+async function route(
+  deps: RouteDeps,
+  expectedToken: Buffer | undefined,
+  request: IncomingMessage,
+  response: ServerResponse,
+) {
+  if (expectedToken !== undefined && !hasToken(request, expectedToken)) {
+    response.writeHead(401, {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      "www-authenticate": 'Bearer realm="convergent"',
+    });
+    response.end(`${JSON.stringify({ error: "missing or wrong bearer token" })}\n`);
+    return;
+  }
   const url = new URL(request.url ?? "/", "http://localhost");
   if (url.pathname === "/metrics" || url.pathname === "/health") {
     if (request.method !== "GET" && request.method !== "HEAD") throw new HttpError(405, "use GET");
@@ -145,8 +175,9 @@ async function route(deps: RouteDeps, request: IncomingMessage, response: Server
 
 /** The request listener for the process's HTTP server. */
 export function httpRoutes(deps: RouteDeps) {
+  const expectedToken = deps.bearerToken === undefined ? undefined : digest(deps.bearerToken);
   return (request: IncomingMessage, response: ServerResponse): void => {
-    route(deps, request, response).catch((error: unknown) => {
+    route(deps, expectedToken, request, response).catch((error: unknown) => {
       if (response.headersSent) {
         response.destroy();
         return;

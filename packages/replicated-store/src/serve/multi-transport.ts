@@ -16,6 +16,15 @@ import {
   type Unsubscribe,
 } from "@convergent/sync";
 
+/** A route that can close one peer's connection with a close code (the WebSocket transports). */
+interface Disconnectable {
+  disconnect(peer: ReplicaId, code: number, reason: string): boolean;
+}
+
+function canDisconnect(route: Transport): route is Transport & Disconnectable {
+  return typeof (route as Partial<Disconnectable>).disconnect === "function";
+}
+
 type Events = {
   frame: [peer: ReplicaId, frame: Uint8Array];
   connected: [peer: ReplicaId];
@@ -83,6 +92,18 @@ export class MultiTransport implements Transport {
     this.#droppedFrames += 1;
     this.#droppedBytes += frame.byteLength;
     return this.#closing === undefined ? "unreachable" : "closed";
+  }
+
+  /**
+   * Closes every connection to `peer` with `code` (e.g. 4422 after a protocol violation) on the
+   * routes that can; true when at least one was closed. The peer may reconnect.
+   */
+  disconnect(peer: ReplicaId, code: number, reason: string): boolean {
+    let closed = false;
+    for (const route of this.#peers.get(peer) ?? []) {
+      if (canDisconnect(route) && route.disconnect(peer, code, reason)) closed = true;
+    }
+    return closed;
   }
 
   peers(): readonly ReplicaId[] {

@@ -1,24 +1,43 @@
 /**
- * The configured peers (--peers) as the health check sees them. A peer that has never answered
- * has no replica id, so the metrics recorder cannot know it; this tracks each URL's client
- * instead: since when it has been down, and which replica it reached when it was up. A link
- * down for longer than the divergence window makes the process unhealthy.
+ * The configured members as the health check sees them: each dialed peer (--peers id=url) by
+ * its client, each dial-in member (--members) by the transport's connect events. A member down
+ * for longer than the divergence window makes the process unhealthy; ids that are not
+ * configured never appear here, so they cannot turn /health red. URLs are shown without
+ * credentials (user:password, query string and fragment are redacted).
  */
 import type { ReplicaId } from "@convergent/clocks";
-import type { WebSocketClientTransport } from "@convergent/sync";
+import type { Transport, WebSocketClientTransport } from "@convergent/sync";
 
 interface Link {
-  readonly client: WebSocketClientTransport;
+  readonly member: ReplicaId;
+  /** The dialing client; undefined for a member that only dials in. */
+  readonly client: WebSocketClientTransport | undefined;
   /** Wall-clock ms since the link has been down; undefined while up. */
   downSinceMs: number | undefined;
-  lastPeer: ReplicaId | undefined;
 }
 
 export interface LinkDescription {
-  readonly url: string;
+  readonly member: ReplicaId;
+  /** The URL dialed (redacted), or undefined for a member that dials in. */
+  readonly url: string | undefined;
   readonly connected: boolean;
-  /** The replica this URL answered as, once it has. */
-  readonly peer: ReplicaId | undefined;
+}
+
+/** `url` without user:password, query string or fragment: what /health may show. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "[unparseable URL]";
+  }
+  const hadSecrets =
+    parsed.username !== "" || parsed.password !== "" || parsed.search !== "" || parsed.hash !== "";
+  parsed.username = "";
+  parsed.password = "";
+  parsed.search = "";
+  parsed.hash = "";
+  return hadSecrets ? `${parsed.href} [credentials redacted]` : parsed.href;
 }
 
 export class PeerLinks {
@@ -26,52 +45,65 @@ export class PeerLinks {
   readonly #maxLagMs: number;
   readonly #now: () => number;
 
+  /**
+   * `dialed`: the client of each --peers member; `dialInOnly`: the --members ids, watched on
+   * `transport` (which reaches every member, dialed or not).
+   */
   constructor(
-    clients: readonly WebSocketClientTransport[],
+    dialed: readonly { readonly member: ReplicaId; readonly client: WebSocketClientTransport }[],
+    dialInOnly: readonly ReplicaId[],
+    transport: Transport,
     maxLagMs: number,
     now: () => number = Date.now,
   ) {
     this.#maxLagMs = maxLagMs;
     this.#now = now;
-    this.#links = clients.map((client) => ({
-      client,
-      downSinceMs: client.peers().length > 0 ? undefined : now(),
-      lastPeer: client.peers()[0],
-    }));
+    this.#links = [
+      ...dialed.map(({ member, client }) => ({
+        member,
+        client,
+        downSinceMs: client.peers().includes(member) ? undefined : now(),
+      })),
+      ...dialInOnly.map((member) => ({
+        member,
+        client: undefined,
+        downSinceMs: transport.peers().includes(member) ? undefined : now(),
+      })),
+    ];
     for (const link of this.#links) {
-      link.client.onPeerConnected((peer) => {
-        link.downSinceMs = undefined;
-        link.lastPeer = peer;
+      const source = link.client ?? transport;
+      source.onPeerConnected((peer) => {
+        if (peer === link.member) link.downSinceMs = undefined;
       });
-      link.client.onPeerDisconnected(() => {
-        link.downSinceMs = this.#now();
+      source.onPeerDisconnected((peer) => {
+        if (peer === link.member) link.downSinceMs = this.#now();
       });
     }
   }
 
-  /** Whether `peer` is (or was last) reached through a configured URL. */
+  /** Whether `peer` is a configured member. */
   isConfigured(peer: ReplicaId): boolean {
-    return this.#links.some((link) => link.lastPeer === peer);
+    return this.#links.some((link) => link.member === peer);
   }
 
   describe(): LinkDescription[] {
     return this.#links.map((link) => ({
-      url: link.client.url,
+      member: link.member,
+      url: link.client === undefined ? undefined : redactUrl(link.client.url),
       connected: link.downSinceMs === undefined,
-      peer: link.lastPeer,
     }));
   }
 
-  /** One sentence per configured URL down for longer than the divergence window. */
+  /** One sentence per configured member down for longer than the divergence window. */
   problems(): string[] {
     const now = this.#now();
     return this.#links.flatMap((link) => {
       if (link.downSinceMs === undefined) return [];
       const down = now - link.downSinceMs;
       if (down <= this.#maxLagMs) return [];
-      const who = link.lastPeer === undefined ? "never connected" : `was ${link.lastPeer}`;
+      const via = link.client === undefined ? "dials in" : `at ${redactUrl(link.client.url)}`;
       return [
-        `peer ${link.client.url} (${who}) unreachable for ${Math.round(down)} ms (maxLagMs ${this.#maxLagMs} ms)`,
+        `member ${link.member} (${via}) unreachable for ${Math.round(down)} ms (maxLagMs ${this.#maxLagMs} ms)`,
       ];
     });
   }

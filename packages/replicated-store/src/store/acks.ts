@@ -3,6 +3,12 @@
  * announces in sync requests) and the keys it acknowledged (with the dots they had when
  * pushed). Peers send both only after their storage committed (the output gate), so "holds"
  * means "holds durably". A write at level W waits here until W replicas, itself included, do.
+ *
+ * Bounded (issue 12, items 5 and 9): a peer's announced context replaces the one before (an
+ * honest peer's only grows), an empty one (the engine sends it when the connection closes)
+ * forgets the peer, so only connected peers ever count; at most `maxPeers` contexts are kept,
+ * and a context whose cloud holds more than `maxCloudDotsPerPeer` dots is kept without its
+ * cloud. Forgetting or trimming only under-counts: a write then waits for a push ack instead.
  */
 import {
   type CausalContext,
@@ -22,6 +28,19 @@ export interface WaitOutcome {
   readonly confirmed: readonly ReplicaId[];
 }
 
+/** Caps of what an AckTracker remembers of peers' contexts. */
+export interface AckLimits {
+  /** Peers whose context is remembered (default 1,024); announcements of more are ignored. */
+  readonly maxPeers: number;
+  /** Cloud dots kept per peer (default 10,000); a larger cloud is dropped, the vector kept. */
+  readonly maxCloudDotsPerPeer: number;
+}
+
+export const DEFAULT_ACK_LIMITS: AckLimits = Object.freeze({
+  maxPeers: 1024,
+  maxCloudDotsPerPeer: 10_000,
+});
+
 interface Waiter {
   readonly key: string;
   readonly dot: Dot;
@@ -35,18 +54,35 @@ export class AckTracker {
   readonly #known = new Map<ReplicaId, MutableCausalContext>();
   readonly #waiters = new Set<Waiter>();
   readonly #scheduler: Scheduler;
+  readonly limits: AckLimits;
 
-  constructor(scheduler: Scheduler) {
+  constructor(scheduler: Scheduler, limits: Partial<AckLimits> = {}) {
     this.#scheduler = scheduler;
+    this.limits = { ...DEFAULT_ACK_LIMITS, ...limits };
   }
 
+  /** Peers whose context is remembered. */
+  get peers(): number {
+    return this.#known.size;
+  }
+
+  /**
+   * What `peer` announced it holds; it replaces what it announced before. An empty context
+   * forgets the peer (its connection closed).
+   */
   peerContext(peer: ReplicaId, context: CausalContext): void {
-    let known = this.#known.get(peer);
-    if (known === undefined) {
-      known = emptyCausalContext();
-      this.#known.set(peer, known);
+    if (context.versionVector.size === 0 && context.cloud.size === 0) {
+      this.#known.delete(peer);
+      return;
     }
-    joinCausalContextInto(known, context);
+    if (!this.#known.has(peer) && this.#known.size >= this.limits.maxPeers) return;
+    const known = emptyCausalContext();
+    for (const [replica, counter] of context.versionVector)
+      known.versionVector.set(replica, counter);
+    let cloud = 0;
+    for (const counters of context.cloud.values()) cloud += counters.size;
+    if (cloud <= this.limits.maxCloudDotsPerPeer) joinCausalContextInto(known, context);
+    this.#known.set(peer, known);
     for (const waiter of this.#waiters) {
       if (containsDot(known, waiter.dot)) this.#confirm(waiter, peer);
     }
@@ -92,6 +128,11 @@ export class AckTracker {
     }, timeoutMs);
     for (const [peer, known] of this.#known) if (containsDot(known, dot)) w.confirmed.add(peer);
     return { promise, confirm: (replica) => this.#confirm(w, replica) };
+  }
+
+  /** Forgets what `peer` announced. */
+  forget(peer: ReplicaId): void {
+    this.#known.delete(peer);
   }
 
   /** Rejects nothing and forgets every waiter (the replica is closing). */

@@ -3,7 +3,12 @@
  * the replicas a read found ahead): pull with the fast path from every connected peer, re-pull
  * every 250 ms, and re-check after every change and every applied sync response.
  */
-import { type CausalContext, causalContextIncludes, type ReplicaId } from "@convergent/clocks";
+import {
+  type CausalContext,
+  causalContextIncludes,
+  maxCounter,
+  type ReplicaId,
+} from "@convergent/clocks";
 import type { Keyspace, Scheduler, SyncEngine, Unsubscribe } from "@convergent/sync";
 
 export const PULL_INTERVAL_MS = 250;
@@ -23,6 +28,9 @@ export function catchUp(
 ): Promise<void> {
   const { keyspace, engine, scheduler } = deps;
   if (causalContextIncludes(keyspace.context, target)) return Promise.resolve();
+  // Own dots this replica never issued cannot arrive from anyone: a target claiming them (a
+  // forged or foreign session token) fails at once rather than pulling until the timeout.
+  if (maxCounter(target, keyspace.replica) > keyspace.issued) return Promise.reject(timeoutError());
   return new Promise<void>((resolve, reject) => {
     const cleanup: Unsubscribe[] = [];
     const done = (error?: Error) => {

@@ -17,6 +17,7 @@ import {
 } from "@convergent/clocks";
 import { DEFAULT_DECODE_LIMITS, InvalidArgumentError } from "@convergent/core";
 import {
+  boundedContext,
   type DottedEntry,
   decodeMessage,
   encodeMessage,
@@ -126,10 +127,11 @@ export async function recover(
     decoded = migrated.entries;
   } else decoded = [...entries.values()].map((bytes) => decodeEntry(registry, bytes));
   const storedContext = meta.get(META.context);
-  const context =
+  const stored =
     storedContext === undefined ? emptyCausalContext() : decodeContext(registry, storedContext);
+  const dotMark = trustedDotMark(fromU53(meta.get(META.dotMark)), decoded, self);
+  const context = backedContext(stored, decoded, self, dotMark);
   keyspace.applyRemote(decoded, context, { restoring: true });
-  const dotMark = fromU53(meta.get(META.dotMark));
   if (dotMark > maxCounter(keyspace.context, self)) {
     const burnt = emptyCausalContext();
     burnt.versionVector.set(self, dotMark);
@@ -141,6 +143,49 @@ export async function recover(
     dotMark,
     keys: decoded.length,
   };
+}
+
+/**
+ * No honest replica issues this many keyspace dots (at a million writes a second it would take
+ * 142 years); a reservation mark or own claim beyond it was pushed there by a peer.
+ */
+const IMPLAUSIBLE_OWN_COUNTER = 2 ** 52;
+
+/** The highest own keyspace dot bound to a stored key. */
+function highestOwn(entries: readonly DottedEntry[], self: ReplicaId): number {
+  let highest = 0;
+  for (const entry of entries) {
+    for (const d of entry.dots) if (d.replica === self && d.counter > highest) highest = d.counter;
+  }
+  return highest;
+}
+
+/**
+ * The reservation mark, unless a peer's claim on this replica's counter (which releases before
+ * issue 12 joined) pushed it beyond any honest value: then the block after the latest own dot
+ * of a stored key. A mark within honest range is kept as is, since own dots of deletion records
+ * dropped by the layout-1 migration may lie above every stored key's.
+ */
+function trustedDotMark(mark: number, entries: readonly DottedEntry[], self: ReplicaId): number {
+  if (mark <= IMPLAUSIBLE_OWN_COUNTER) return mark;
+  return highestOwn(entries, self) + DOT_BLOCK - 1;
+}
+
+/**
+ * The stored context without own dots beyond the trusted mark (or the latest own dot of a
+ * stored key, if higher). Without this a node that persisted a peer's claim on its counter up
+ * to 2^53 - 1 (issue 12, item 1) could never write again, even after a restart. Claims about
+ * other origins are left as stored: cutting them could only make this replica ask again.
+ */
+function backedContext(
+  stored: CausalContext,
+  entries: readonly DottedEntry[],
+  self: ReplicaId,
+  dotMark: number,
+): CausalContext {
+  const own = Math.max(highestOwn(entries, self), dotMark);
+  if (maxCounter(stored, self) <= Math.max(own, IMPLAUSIBLE_OWN_COUNTER)) return stored;
+  return boundedContext(stored, (replica) => (replica === self ? own : Number.MAX_SAFE_INTEGER));
 }
 
 /** The batch that makes `keys` (and the replica's context and clock) durable. */

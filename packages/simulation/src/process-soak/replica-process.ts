@@ -10,8 +10,10 @@ export interface ReplicaSpec {
   readonly id: string;
   readonly cli: string;
   readonly data: string;
-  /** ws:// URLs of the proxies this replica dials. */
+  /** `id=ws://...` of the members this replica dials (through the proxies). */
   readonly peers: readonly string[];
+  /** Members that only dial in (`--members`): with `peers`, the configured cluster. */
+  readonly members?: readonly string[];
 }
 
 const START_TIMEOUT_MS = 15_000;
@@ -43,6 +45,8 @@ export class ReplicaProcess {
     const args = [this.spec.cli, "serve", "--id", this.spec.id, "--port", String(this.port ?? 0)];
     args.push("--data", this.spec.data, "--debug");
     if (this.spec.peers.length > 0) args.push("--peers", this.spec.peers.join(","));
+    const members = this.spec.members ?? [];
+    if (members.length > 0) args.push("--members", members.join(","));
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.#child = child;
     this.#killing = false;

@@ -68,12 +68,16 @@ export async function runProcessSoak(options: ProcessSoakOptions): Promise<Proce
     };
     proxies.push(...Object.values(links));
     const url = (link: string) => `ws://127.0.0.1:${links[link]?.port}/sync`;
-    const peersOf: Record<string, string[]> = { a: [url("ab"), url("ac")], b: [url("bc")], c: [] };
+    // Each node names the whole cluster: the members it dials (id=url) and those that dial it.
+    const peersOf: Record<string, string[]> = {
+      a: [`b=${url("ab")}`, `c=${url("ac")}`],
+      b: [`c=${url("bc")}`],
+      c: [],
+    };
+    const membersOf: Record<string, string[]> = { a: [], b: ["a"], c: ["a", "b"] };
     for (const id of IDS) {
-      replicas.set(
-        id,
-        new ReplicaProcess({ id, cli, data: join(root, id), peers: peersOf[id] ?? [] }),
-      );
+      const spec = { id, cli, data: join(root, id), peers: peersOf[id] ?? [] };
+      replicas.set(id, new ReplicaProcess({ ...spec, members: membersOf[id] ?? [] }));
     }
     for (const replica of replicas.values()) await replica.start();
     log(

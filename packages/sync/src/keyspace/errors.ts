@@ -20,3 +20,14 @@ export class KeyTypeConflictError extends ConvergentError {
     this.incomingTag = incomingTag;
   }
 }
+
+/**
+ * A remote batch would grow the keyspace's causal context past its limits (`KeyspaceLimits`):
+ * more cloud dots or more origin replicas than it may hold. The batch is refused whole and the
+ * keyspace is left unchanged, so the context always stays loadable under the same limits.
+ */
+export class ContextLimitError extends ConvergentError {
+  constructor(message: string) {
+    super("CONTEXT_LIMIT", message);
+  }
+}

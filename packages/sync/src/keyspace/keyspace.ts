@@ -9,15 +9,34 @@
 import {
   addDotInPlace,
   type CausalContext,
+  cloneCausalContext,
+  containsDot,
   type Dot,
   emptyCausalContext,
   joinCausalContextInto,
   type MutableCausalContext,
+  maxCounter,
   nextDot,
   type ReplicaId,
 } from "@convergent/clocks";
 import { type CrdtType, InvalidArgumentError } from "@convergent/core";
-import { KeyTypeConflictError } from "./errors.js";
+import {
+  boundedContext,
+  cloudSize,
+  DEFAULT_KEYSPACE_LIMITS,
+  type KeyspaceLimits,
+  originCount,
+} from "./bounds.js";
+import { ContextLimitError, KeyTypeConflictError } from "./errors.js";
+
+export {
+  boundedContext,
+  cloudSize,
+  DEFAULT_KEYSPACE_LIMITS,
+  type KeyspaceLimits,
+  originCount,
+} from "./bounds.js";
+
 import { assertKey } from "./key.js";
 import { OriginIndex } from "./origin-index.js";
 import type { AnyCrdtType, TypeRegistry } from "./registry.js";
@@ -89,6 +108,19 @@ export interface KeyspaceOptions {
    * a key to another type; a refused remote entry refuses its whole batch.
    */
   readonly checkKey?: (key: string, tag: string) => string | undefined;
+  /** Bounds on the causal context (defaults in `DEFAULT_KEYSPACE_LIMITS`). */
+  readonly limits?: Partial<KeyspaceLimits>;
+}
+
+/** What the keyspace refused of remote batches since it was created (see `applyRemote`). */
+export interface KeyspaceBoundsStats {
+  /**
+   * Dots of a sender's claims dropped: own dots above what this replica issued (in entries or
+   * contexts) and context claims above what the batch's entries and this keyspace back.
+   */
+  readonly claimsClamped: number;
+  /** Remote dots not bound to a key because another key, or the context, already had them. */
+  readonly bindingsRefused: number;
 }
 
 export class Keyspace {
@@ -99,11 +131,33 @@ export class Keyspace {
   readonly #index = new Map<ReplicaId, OriginIndex<KeyRecord>>();
   readonly #listeners = new Set<(change: KeyspaceChange) => void>();
   readonly #checkKey: ((key: string, tag: string) => string | undefined) | undefined;
+  readonly limits: KeyspaceLimits;
+  readonly #bounds = { claimsClamped: 0, bindingsRefused: 0 };
 
   constructor(options: KeyspaceOptions) {
     this.replica = options.replica;
     this.registry = options.registry;
     this.#checkKey = options.checkKey;
+    this.limits = { ...DEFAULT_KEYSPACE_LIMITS, ...options.limits };
+  }
+
+  /** Counters of what remote batches claimed beyond their bounds. */
+  boundsStats(): KeyspaceBoundsStats {
+    return { ...this.#bounds };
+  }
+
+  /** The highest own keyspace dot this replica issued (or reserved, after a restart). */
+  get issued(): number {
+    return maxCounter(this.#context, this.replica);
+  }
+
+  /**
+   * `claim` cut to what this keyspace can back (see `bounds.ts`): per origin, at most the
+   * highest dot of that origin it knows; own dots at most what it issued. For remembering what
+   * a peer announced without believing more than it could have seen.
+   */
+  bounded(claim: CausalContext): MutableCausalContext {
+    return boundedContext(claim, (replica) => maxCounter(this.#context, replica));
   }
 
   /** Every keyspace dot seen. Live and read-only: it grows with each update and applied batch. */
@@ -218,6 +272,11 @@ export class Keyspace {
    * `senderContext`, when given, must be the sender's context at a moment when `entries` held
    * every key with a dot the receiver lacked (a complete sync response); it is then joined into
    * the local context, which fills the gaps left by dots the sender had already superseded.
+   * Unless restoring, what a peer claims is bounded (issue 12): own dots above `issued` are
+   * dropped from entries and context; the context is joined per origin only up to the highest
+   * dot of that origin known once the entries are in; a dot another key (or the context)
+   * already has is not bound again; a batch whose entries would take the context past `limits`
+   * is refused with `ContextLimitError`, and claimed cloud dots beyond it are dropped.
    * Returns the keys whose state changed.
    */
   applyRemote(
@@ -229,9 +288,14 @@ export class Keyspace {
     // that sends one back, bound to some key, can be relaying it or forging it; indexing it
     // would move this replica's dot onto that key and hide the key it was really issued for
     // from every later sync. So own dots from peers only enter the context (the counter skips
-    // them); storage being restored is the one source whose own dots are indexed.
-    const indexOwn = options.restoring === true;
+    // them), and only up to `maxOwnClaimAhead` above what this replica issued: further claims
+    // would move the counter up to overflow (issue 12, item 1). Storage being restored is the one source
+    // whose own dots are indexed and trusted.
+    const restoring = options.restoring === true;
+    // Own dots a peer claims are believed up to this bound (see maxOwnClaimAhead).
+    const issued = this.issued + this.limits.maxOwnClaimAhead;
     const { types, records } = this.#validateRemote(entries);
+    if (!restoring) this.#assertWithinLimits(entries, issued);
     const changed: string[] = [];
     const touched: string[] = [];
     for (let i = 0; i < entries.length; i++) {
@@ -251,14 +315,93 @@ export class Keyspace {
         touchedHere = true;
       }
       for (const d of entry.dots) {
-        if (d.replica === this.replica && !indexOwn) addDotInPlace(this.#context, d);
-        else if (this.#indexDot(record, d)) touchedHere = true;
+        if (d.replica === this.replica && !restoring) {
+          if (d.counter <= issued) addDotInPlace(this.#context, d);
+          else this.#bounds.claimsClamped += 1;
+        } else if (this.#indexRemoteDot(record, d)) touchedHere = true;
       }
       if (touchedHere) touched.push(entry.key);
     }
-    if (senderContext !== undefined) joinCausalContextInto(this.#context, senderContext);
+    if (senderContext !== undefined) {
+      if (restoring) joinCausalContextInto(this.#context, senderContext);
+      else this.#joinClaim(senderContext, issued);
+    }
     if (touched.length > 0) this.#emit({ origin: "remote", keys: changed, touched });
     return changed;
+  }
+
+  /**
+   * Joins a sender's context, cut per origin to the highest dot this keyspace now knows (own
+   * dots to what it issued), and its cloud part only while the cloud stays within its limit.
+   */
+  #joinClaim(claim: CausalContext, issued: number): void {
+    const cut = { dots: 0 };
+    const bounded = boundedContext(
+      claim,
+      (replica) => (replica === this.replica ? issued : maxCounter(this.#context, replica)),
+      cut,
+    );
+    this.#bounds.claimsClamped += cut.dots;
+    for (const [replica, counter] of bounded.versionVector) {
+      if (counter > (this.#context.versionVector.get(replica) ?? 0)) {
+        const vector = emptyCausalContext();
+        vector.versionVector.set(replica, counter);
+        joinCausalContextInto(this.#context, vector);
+      }
+    }
+    let size = cloudSize(this.#context);
+    for (const [replica, counters] of bounded.cloud) {
+      for (const counter of counters) {
+        const d = { replica, counter };
+        if (containsDot(this.#context, d)) continue;
+        if (size >= this.limits.maxCloudDots) {
+          this.#bounds.claimsClamped += 1;
+          continue;
+        }
+        const before = this.#context.cloud.get(replica)?.size ?? 0;
+        addDotInPlace(this.#context, d);
+        size += (this.#context.cloud.get(replica)?.size ?? 0) - before;
+      }
+    }
+  }
+
+  /**
+   * Refuses (before any change) a batch whose entries' dots would take the context past its
+   * limits. The cheap bound (every new dot lands in the cloud) decides almost every batch; only
+   * one near the limit pays for a trial on a copy of the context.
+   */
+  #assertWithinLimits(entries: readonly DottedEntry[], issued: number): void {
+    const { maxCloudDots, maxOrigins } = this.limits;
+    let fresh = 0;
+    const newOrigins = new Set<ReplicaId>();
+    for (const entry of entries) {
+      for (const d of entry.dots) {
+        if (d.replica === this.replica && d.counter > issued) continue;
+        if (containsDot(this.#context, d)) continue;
+        fresh += 1;
+        if (!this.#context.versionVector.has(d.replica) && !this.#context.cloud.has(d.replica))
+          newOrigins.add(d.replica);
+      }
+    }
+    if (newOrigins.size > 0 && originCount(this.#context) + newOrigins.size > maxOrigins) {
+      throw new ContextLimitError(
+        `a remote batch names ${newOrigins.size} new origin replicas; the keyspace holds at most ${maxOrigins}`,
+      );
+    }
+    if (fresh === 0) return;
+    const size = cloudSize(this.#context);
+    if (size + fresh <= maxCloudDots) return;
+    const trial = cloneCausalContext(this.#context);
+    for (const entry of entries) {
+      for (const d of entry.dots) {
+        if (d.replica !== this.replica || d.counter <= issued) addDotInPlace(trial, d);
+      }
+    }
+    if (cloudSize(trial) > maxCloudDots) {
+      throw new ContextLimitError(
+        `a remote batch would leave ${cloudSize(trial)} dots in the context's cloud; the keyspace holds at most ${maxCloudDots}`,
+      );
+    }
   }
 
   /** Calls `listener` after every local update and every applied batch that changed a state. */
@@ -298,6 +441,24 @@ export class Keyspace {
     this.#indexDot(record, d);
     this.#emit({ origin: "local", keys: [key], touched: [key] });
     return d;
+  }
+
+  /**
+   * A remote dot is bound to `record` unless another key already holds it, or the context
+   * already has it while the key is behind it: first binding wins (issue 12, item 7). Otherwise
+   * a junk key carrying another replica's dot would take that dot's index slot and hide the key
+   * the dot was issued for from every replica that syncs from here. An honest dot in the
+   * context is always bound to its key, or superseded there by a later dot of the same origin.
+   */
+  #indexRemoteDot(record: KeyRecord, d: Dot): boolean {
+    const previous = seqOf(record, d.replica);
+    if (d.counter <= previous) return false;
+    const bound = this.#index.get(d.replica)?.get(d.counter);
+    if (bound !== undefined || containsDot(this.#context, d)) {
+      if (bound !== record) this.#bounds.bindingsRefused += 1;
+      return false;
+    }
+    return this.#indexDot(record, d);
   }
 
   /** Adds `d` to the context and the key's index; true when the key's latest dots changed. */

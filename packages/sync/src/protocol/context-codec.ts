@@ -13,6 +13,40 @@ import { DecodeError, type DecodeLimits, type WireReader, type WireWriter } from
 import type { ByteReader, ByteWriter } from "./bytes.js";
 import { countAtMost } from "./plain.js";
 
+/**
+ * Per-frame bounds on causal contexts, on top of `DecodeLimits`: all the contexts of one frame
+ * together (a causal push carries two) hold at most `maxContextDots` cloud dots and
+ * `maxVectorEntries` vector entries. Without them one frame of 10 million cloud dots decoded
+ * into Sets that the next join pushed past the engine's own `Set` size limit (issue 12, item 3).
+ */
+export interface ContextDecodeLimits {
+  /** Cloud dots in all contexts of one frame (default 2,000,000: twice a keyspace's cloud). */
+  readonly maxContextDots: number;
+  /** Vector entries in all contexts of one frame (default 131,072: two full contexts). */
+  readonly maxVectorEntries: number;
+}
+
+export const DEFAULT_CONTEXT_DECODE_LIMITS: ContextDecodeLimits = Object.freeze({
+  maxContextDots: 2_000_000,
+  maxVectorEntries: 131_072,
+});
+
+/** Decode limits of a sync frame: the codec's, and optionally the context bounds. */
+export type SyncDecodeLimits = DecodeLimits & Partial<ContextDecodeLimits>;
+
+/** What the contexts of the frame being decoded may still hold. */
+export interface ContextBudget {
+  dots: number;
+  vector: number;
+}
+
+export function contextBudget(limits: SyncDecodeLimits): ContextBudget {
+  return {
+    dots: limits.maxContextDots ?? DEFAULT_CONTEXT_DECODE_LIMITS.maxContextDots,
+    vector: limits.maxVectorEntries ?? DEFAULT_CONTEXT_DECODE_LIMITS.maxVectorEntries,
+  };
+}
+
 /** Vector entries as (replica, counter); cloud dots per replica, ascending, as first + gaps. */
 export function writeContext(writer: ByteWriter, table: WireWriter, context: CausalContext): void {
   const vector = [...context.versionVector].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -42,12 +76,14 @@ export function readContext(
   reader: ByteReader,
   table: WireReader,
   limits: DecodeLimits,
+  budget: ContextBudget = contextBudget(limits),
 ): MutableCausalContext {
   const context = emptyCausalContext();
   const first = reader.uint();
   const vectorLength = Math.floor(first / 2);
-  if (vectorLength > Math.min(limits.maxEntries, reader.remaining))
+  if (vectorLength > Math.min(limits.maxEntries, reader.remaining, budget.vector))
     throw new DecodeError("LIMIT_EXCEEDED", `vector length ${vectorLength} is too large`);
+  budget.vector -= vectorLength;
   for (let i = 0; i < vectorLength; i++) {
     const replica = table.replica(reader.uint());
     if (context.versionVector.has(replica))
@@ -67,8 +103,9 @@ export function readContext(
     const count = countAtMost(reader, limits);
     if (count === 0) throw new DecodeError("MALFORMED", "a cloud entry must hold a dot");
     total += count;
-    if (total > limits.maxEntries)
+    if (total > limits.maxEntries || count > budget.dots)
       throw new DecodeError("LIMIT_EXCEEDED", "cloud holds too many dots");
+    budget.dots -= count;
     let counter = 0;
     for (let j = 0; j < count; j++) {
       const gap = reader.uint();

@@ -13,22 +13,34 @@ import {
   type Dot,
   emptyCausalContext,
   joinCausalContextInto,
+  type MutableCausalContext,
+  maxCounter,
   type ReplicaId,
 } from "@convergent/clocks";
-import { ConvergentError, DEFAULT_DECODE_LIMITS, type DecodeLimits } from "@convergent/core";
+import { ConvergentError, DEFAULT_DECODE_LIMITS } from "@convergent/core";
 import type { DottedEntry, Keyspace } from "../keyspace/keyspace.js";
 import { answerMerkle, merkleStart } from "../merkle/repair.js";
 import { DEFAULT_MERKLE_DEPTH, MerkleTree } from "../merkle/tree.js";
 import { Emitter } from "../transports/emitter.js";
 import type { Scheduler, TimerHandle } from "../transports/scheduler.js";
 import type { Transport, Unsubscribe } from "../transports/transport.js";
+import { FrameHandlingError, ProtocolViolationError } from "./errors.js";
 import { answerSyncRequest, applySyncResponse, syncRequest } from "./fast-path.js";
-import { decodeMessage, encodeMessage, type SyncMessage, type SyncResponse } from "./messages.js";
+import {
+  decodeMessage,
+  encodeMessage,
+  type SyncDecodeLimits,
+  type SyncMessage,
+  type SyncRequest,
+  type SyncResponse,
+} from "./messages.js";
 import {
   DEFAULT_SPLIT_RESPONSE_LIMITS,
   ResponseAssembler,
   type SplitResponseLimits,
 } from "./split-responses.js";
+
+export { FrameHandlingError, ProtocolViolationError } from "./errors.js";
 
 /** A `fetch` that got no answer in time, or whose connection broke first. */
 export class FetchFailedError extends ConvergentError {
@@ -44,7 +56,8 @@ export interface SyncEngineOptions {
   readonly keyspace: Keyspace;
   readonly transport: Transport;
   readonly scheduler: Scheduler;
-  readonly limits?: DecodeLimits;
+  /** Per-frame decode limits, the context bounds included (`SyncDecodeLimits`). */
+  readonly limits?: SyncDecodeLimits;
   /** Uniform numbers in [0, 1) for peer choice and jitter; defaults to Math.random. */
   readonly random?: () => number;
   /** Fast-path gossip; `false` turns it off (sync still runs on every new connection). */
@@ -67,8 +80,15 @@ export interface SyncEngineOptions {
    * until a sync fills the gap, and holds a split response until it is complete.
    */
   readonly causal?: boolean;
-  /** Causal pushes buffered at most (default 1024); beyond, the oldest is dropped (the fast path covers it). */
+  /**
+   * Causal pushes buffered at most over all connections (default 1024); beyond, the oldest push
+   * of the connection holding the most bytes is dropped (the fast path covers it).
+   */
   readonly maxBufferedPushes?: number;
+  /** Byte and per-connection caps of the causal-push buffer (`DEFAULT_PUSH_BUFFER`). */
+  readonly pushBuffer?: Partial<PushBufferLimits>;
+  /** Rate limit of answered sync requests per connection (`DEFAULT_REQUEST_LIMITS`). */
+  readonly requests?: Partial<RequestLimits>;
   /**
    * With causal delivery, the parts of one split response held per connection (defaults in
    * `DEFAULT_SPLIT_RESPONSE_LIMITS`). A response beyond these bounds is dropped whole and counted
@@ -102,6 +122,43 @@ export interface PushOptions {
   /** Unacknowledged pushes kept per peer; the oldest is forgotten beyond this. */
   readonly maxInFlight: number;
 }
+
+/**
+ * The causal-push buffer holds pushes whose dependencies have not arrived. A peer can send
+ * pushes whose dependencies never arrive, so the buffer is capped per connection and overall,
+ * in pushes and in frame bytes, and a connection's pushes are dropped when it closes. A dropped
+ * push is never acknowledged: its sender retransmits, and the fast path brings it anyway.
+ */
+export interface PushBufferLimits {
+  /** Pushes buffered per connection (default 256). */
+  readonly maxPerPeer: number;
+  /** Frame bytes buffered per connection (default 16 MiB); a larger push is not buffered. */
+  readonly maxBytesPerPeer: number;
+  /** Frame bytes buffered over all connections (default 64 MiB). */
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_PUSH_BUFFER: PushBufferLimits = Object.freeze({
+  maxPerPeer: 256,
+  maxBytesPerPeer: 16 * 1024 * 1024,
+  maxBytes: 64 * 1024 * 1024,
+});
+
+/**
+ * Sync requests answered per connection: a token bucket of `burst` tokens refilled at
+ * `perSecond`. A request that finds the bucket empty is not answered at once: it is kept (a
+ * newer one replaces it, since a later context asks for less) and answered when a token is
+ * back. Every request is eventually answered with the latest context asked for, and a flood of
+ * tiny requests (600 bytes once made a node send 403 MB) costs at most `perSecond` responses.
+ * Gossip (one request a second to a random peer) and the store's catch-up pulls (every 250 ms)
+ * stay within the defaults.
+ */
+export interface RequestLimits {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = Object.freeze({ perSecond: 8, burst: 16 });
 
 export interface MerkleOptions {
   readonly depth: number;
@@ -141,6 +198,12 @@ export interface SyncEngineStats {
   readonly gossipFailures: number;
   /** Split responses given up before their last part: superseded, too large, or cut off. */
   readonly splitResponsesDropped: number;
+  /** Causal pushes dropped from the buffer by its caps or because their connection closed. */
+  readonly bufferedPushesDropped: number;
+  /** Sync requests held back by the rate limit (answered later, or replaced by a newer one). */
+  readonly syncRequestsDeferred: number;
+  /** Deferred sync requests replaced by a newer one from the same peer before an answer. */
+  readonly syncRequestsCoalesced: number;
 }
 
 interface InFlightPush {
@@ -165,6 +228,7 @@ export interface FetchResult {
 
 interface BufferedPush {
   readonly peer: ReplicaId;
+  readonly bytes: number;
   readonly seq: number;
   readonly deps: CausalContext;
   readonly covered: CausalContext;
@@ -186,6 +250,15 @@ interface PeerState {
   requestTimer: TimerHandle | undefined;
   /** Parts of a split response from the peer (causal delivery only); dropped on disconnect. */
   assembler: ResponseAssembler | undefined;
+  /** Rate limit of the peer's sync requests: tokens left and when they were last refilled. */
+  tokens: number;
+  refilledAt: number;
+  /** The peer's latest request held back by the rate limit, and the timer that answers it. */
+  deferred: SyncRequest | undefined;
+  deferTimer: TimerHandle | undefined;
+  /** Causal pushes from the peer in the buffer, and their frame bytes. */
+  bufferedCount: number;
+  bufferedBytes: number;
 }
 
 type Counters = { -readonly [K in keyof SyncEngineStats]: number };
@@ -195,7 +268,7 @@ export class SyncEngine {
   readonly merkle: MerkleTree | undefined;
   readonly #transport: Transport;
   readonly #scheduler: Scheduler;
-  readonly #limits: DecodeLimits;
+  readonly #limits: SyncDecodeLimits;
   readonly #random: () => number;
   readonly #gossip: GossipOptions | undefined;
   readonly #push: PushOptions | undefined;
@@ -211,6 +284,9 @@ export class SyncEngine {
   readonly #buffered: BufferedPush[] = [];
   readonly #causal: boolean;
   readonly #maxBuffered: number;
+  readonly #pushBuffer: PushBufferLimits;
+  readonly #requestLimits: RequestLimits;
+  #bufferedBytes = 0;
   #delivering = false;
   /** Own dots of local changes since the last flush, per key (see CausalPush.covered). */
   #covered = new Map<string, Dot[]>();
@@ -226,6 +302,9 @@ export class SyncEngine {
     repairMessagesSent: 0,
     gossipFailures: 0,
     splitResponsesDropped: 0,
+    bufferedPushesDropped: 0,
+    syncRequestsDeferred: 0,
+    syncRequestsCoalesced: 0,
   };
   readonly #pending = new Set<string>();
   readonly #maxEntries: number;
@@ -244,6 +323,8 @@ export class SyncEngine {
     this.#maxEntries = Math.max(1, options.maxEntriesPerFrame ?? 10_000);
     this.#causal = options.causal ?? false;
     this.#maxBuffered = Math.max(1, options.maxBufferedPushes ?? 1024);
+    this.#pushBuffer = { ...DEFAULT_PUSH_BUFFER, ...options.pushBuffer };
+    this.#requestLimits = { ...DEFAULT_REQUEST_LIMITS, ...options.requests };
     this.#splitLimits = { ...DEFAULT_SPLIT_RESPONSE_LIMITS, ...options.splitResponses };
     this.#random = options.random ?? Math.random;
     this.#gossip = options.gossip === false ? undefined : { ...DEFAULT_GOSSIP, ...options.gossip };
@@ -296,7 +377,12 @@ export class SyncEngine {
     return this.#events.on("acknowledged", handler);
   }
 
-  /** Called with the keyspace context a peer announced in its sync request: what it has seen. */
+  /**
+   * Called with the keyspace context a peer announced in its sync request (what it has seen),
+   * cut to what this keyspace can back (no origin beyond the highest dot known here, no own dot
+   * beyond what this replica issued), and with an empty context when the peer's connection
+   * closes: what a peer announced counts only while it is connected.
+   */
   onPeerContext(handler: (peer: ReplicaId, context: CausalContext) => void): Unsubscribe {
     return this.#events.on("peerContext", handler);
   }
@@ -429,6 +515,16 @@ export class SyncEngine {
   }
 
   #receive(peer: ReplicaId, frame: Uint8Array): void {
+    // Nothing from one frame may reach the transport's event loop (where it would end the
+    // process): whatever escapes, listeners included, counts as a rejected frame.
+    try {
+      this.#receiveFrame(peer, frame);
+    } catch (error) {
+      this.#rejectQuietly(peer, "undecodable", error);
+    }
+  }
+
+  #receiveFrame(peer: ReplicaId, frame: Uint8Array): void {
     if (this.#stopped) return;
     let message: SyncMessage;
     try {
@@ -452,22 +548,12 @@ export class SyncEngine {
   #handle(peer: ReplicaId, message: SyncMessage, frameBytes: number): void {
     switch (message.kind) {
       case "sync-request": {
-        this.#events.emit("peerContext", peer, message.context);
-        const response = answerSyncRequest(this.keyspace, message);
+        this.#events.emit("peerContext", peer, this.keyspace.bounded(message.context));
         const state = this.#peer(peer);
-        const total = response.entries.length;
-        if (total <= this.#maxEntries) this.#send(peer, response);
-        else {
-          const id = state.nextResponseId++;
-          const count = Math.ceil(total / this.#maxEntries);
-          for (let index = 0; index < count; index++) {
-            const start = index * this.#maxEntries;
-            const entries = response.entries.slice(start, start + this.#maxEntries);
-            const { context } = response;
-            this.#send(peer, { kind: "sync-response-part", id, index, count, context, entries });
-          }
-        }
-        // Pull as well when the peer has seen something we have not and we are not already asking.
+        if (this.#takeToken(state)) this.#answerRequest(peer, state, message);
+        else this.#defer(peer, state, message);
+        // Pull as well when the peer has seen something we have not and we are not already
+        // asking (one request in flight per peer, so this cannot be used to flood us).
         if (
           state.requestTimer === undefined &&
           !causalContextIncludes(this.keyspace.context, message.context)
@@ -496,6 +582,10 @@ export class SyncEngine {
         state.assembler ??= new ResponseAssembler(this.#splitLimits, () => {
           this.#counters.splitResponsesDropped += 1;
         });
+        if (this.bufferedResponseBytes + frameBytes > this.#splitLimits.maxTotalBytes) {
+          state.assembler.clear();
+          return;
+        }
         const response = state.assembler.add(message, frameBytes);
         if (response !== undefined) this.#applyResponse(peer, response);
         return;
@@ -511,18 +601,35 @@ export class SyncEngine {
         }
         return;
       }
-      case "causal-push":
+      case "causal-push": {
         this.#counters.pushesReceived += 1;
+        // Dependencies on own dots this replica never issued can never be met: such a push
+        // would sit in the buffer for good.
+        if (maxCounter(message.deps, this.keyspace.replica) > this.keyspace.issued) {
+          throw new ProtocolViolationError(
+            "a causal push depends on dots of the receiver that it never issued",
+          );
+        }
+        const state = this.#peer(peer);
+        if (frameBytes > this.#pushBuffer.maxBytesPerPeer) {
+          this.#counters.bufferedPushesDropped += 1;
+          return;
+        }
         this.#buffered.push({
           peer,
+          bytes: frameBytes,
           seq: message.seq,
           deps: message.deps,
           covered: message.covered,
           entries: message.entries,
         });
-        if (this.#buffered.length > this.#maxBuffered) this.#buffered.shift();
+        state.bufferedCount += 1;
+        state.bufferedBytes += frameBytes;
+        this.#bufferedBytes += frameBytes;
         this.#deliverBuffered();
+        this.#enforcePushBuffer(peer);
         return;
+      }
       case "delta-push":
         this.keyspace.applyRemote(message.entries);
         this.#counters.pushesReceived += 1;
@@ -553,10 +660,63 @@ export class SyncEngine {
         if (fetch === undefined || fetch.peer !== peer) return;
         this.#fetches.delete(message.id);
         this.#clear(fetch.timer);
-        fetch.resolve({ entries: message.entries, context: message.context });
+        // Own dots beyond what this replica issued can never be caught up with.
+        fetch.resolve({
+          entries: message.entries,
+          context: this.#withoutFutureOwn(message.context),
+        });
         return;
       }
     }
+  }
+
+  #answerRequest(peer: ReplicaId, state: PeerState, message: SyncRequest): void {
+    const response = answerSyncRequest(this.keyspace, message);
+    const total = response.entries.length;
+    if (total <= this.#maxEntries) this.#send(peer, response);
+    else {
+      const id = state.nextResponseId++;
+      const count = Math.ceil(total / this.#maxEntries);
+      for (let index = 0; index < count; index++) {
+        const start = index * this.#maxEntries;
+        const entries = response.entries.slice(start, start + this.#maxEntries);
+        const { context } = response;
+        this.#send(peer, { kind: "sync-response-part", id, index, count, context, entries });
+      }
+    }
+  }
+
+  /** Refills the peer's bucket for the time passed and takes a token if there is one. */
+  #takeToken(state: PeerState): boolean {
+    const { perSecond, burst } = this.#requestLimits;
+    const now = this.#scheduler.now();
+    state.tokens = Math.min(burst, state.tokens + ((now - state.refilledAt) * perSecond) / 1000);
+    state.refilledAt = now;
+    if (state.deferred !== undefined || state.tokens < 1) return false;
+    state.tokens -= 1;
+    return true;
+  }
+
+  /** Keeps the peer's latest request until a token is back (one per peer; newer replaces). */
+  #defer(peer: ReplicaId, state: PeerState, message: SyncRequest): void {
+    this.#counters.syncRequestsDeferred += 1;
+    if (state.deferred !== undefined) this.#counters.syncRequestsCoalesced += 1;
+    state.deferred = message;
+    if (state.deferTimer !== undefined) return;
+    const wait = (Math.max(0, 1 - state.tokens) * 1000) / this.#requestLimits.perSecond;
+    state.deferTimer = this.#after(Math.ceil(wait), () => {
+      state.deferTimer = undefined;
+      const request = state.deferred;
+      state.deferred = undefined;
+      if (request === undefined || this.#peers.get(peer) !== state) return;
+      if (this.#takeToken(state)) {
+        try {
+          this.#answerRequest(peer, state, request);
+        } catch (error) {
+          this.#rejectQuietly(peer, "sync-request", error);
+        }
+      } else this.#defer(peer, state, request);
+    });
   }
 
   #applyResponse(peer: ReplicaId, response: SyncResponse): void {
@@ -588,6 +748,7 @@ export class SyncEngine {
           joinCausalContextInto(seen, push.covered);
           if (!causalContextIncludes(seen, push.deps)) continue;
           this.#buffered.splice(i, 1);
+          this.#unbuffer(push);
           try {
             this.keyspace.applyRemote(push.entries, push.covered);
             this.#send(push.peer, { kind: "delta-ack", seq: push.seq });
@@ -629,6 +790,7 @@ export class SyncEngine {
       const rest = this.#buffered.filter((push) => !members.has(push));
       this.#buffered.length = 0;
       this.#buffered.push(...rest);
+      for (const push of group) this.#unbuffer(push);
       const entries = group.flatMap((push) => push.entries);
       const covered = emptyCausalContext();
       for (const push of group) joinCausalContextInto(covered, push.covered);
@@ -663,9 +825,74 @@ export class SyncEngine {
   }
 
   #reject(peer: ReplicaId, kind: RejectedFrame["kind"], error: unknown): void {
-    if (!(error instanceof ConvergentError)) throw error;
+    const typed = error instanceof ConvergentError ? error : new FrameHandlingError(error);
     this.#counters.framesRejected += 1;
-    this.#events.emit("rejected", { peer, kind, error });
+    this.#events.emit("rejected", { peer, kind, error: typed });
+  }
+
+  /** `#reject` for the last line of defence: a throwing `rejected` listener is ignored too. */
+  #rejectQuietly(peer: ReplicaId, kind: RejectedFrame["kind"], error: unknown): void {
+    try {
+      this.#reject(peer, kind, error);
+    } catch {
+      // A listener's own failure; the frame is already counted.
+    }
+  }
+
+  /** `context` without own dots above what this replica issued. */
+  #withoutFutureOwn(context: CausalContext): CausalContext {
+    const self = this.keyspace.replica;
+    const issued = this.keyspace.issued;
+    if (maxCounter(context, self) <= issued) return context;
+    const result: MutableCausalContext = cloneCausalContext(context);
+    const vector = result.versionVector.get(self);
+    if (vector !== undefined) result.versionVector.set(self, Math.min(vector, issued));
+    const cloud = result.cloud.get(self);
+    if (cloud !== undefined) {
+      for (const counter of [...cloud]) if (counter > issued) cloud.delete(counter);
+      if (cloud.size === 0) result.cloud.delete(self);
+    }
+    return result;
+  }
+
+  #unbuffer(push: BufferedPush): void {
+    this.#bufferedBytes -= push.bytes;
+    const state = this.#peers.get(push.peer);
+    if (state === undefined) return;
+    state.bufferedCount -= 1;
+    state.bufferedBytes -= push.bytes;
+  }
+
+  /** Drops buffered pushes until the caps hold: `peer`'s oldest first, then the largest holder's. */
+  #enforcePushBuffer(peer: ReplicaId): void {
+    const state = this.#peers.get(peer);
+    const limits = this.#pushBuffer;
+    while (
+      state !== undefined &&
+      (state.bufferedCount > limits.maxPerPeer || state.bufferedBytes > limits.maxBytesPerPeer)
+    ) {
+      if (!this.#dropOldest(peer)) break;
+    }
+    while (this.#buffered.length > this.#maxBuffered || this.#bufferedBytes > limits.maxBytes) {
+      let largest: ReplicaId | undefined;
+      let most = -1;
+      for (const [id, s] of this.#peers) {
+        if (s.bufferedCount > 0 && s.bufferedBytes > most) {
+          most = s.bufferedBytes;
+          largest = id;
+        }
+      }
+      if (largest === undefined || !this.#dropOldest(largest)) break;
+    }
+  }
+
+  #dropOldest(peer: ReplicaId): boolean {
+    const i = this.#buffered.findIndex((push) => push.peer === peer);
+    if (i < 0) return false;
+    const [push] = this.#buffered.splice(i, 1);
+    this.#unbuffer(push as BufferedPush);
+    this.#counters.bufferedPushesDropped += 1;
+    return true;
   }
 
   #send(peer: ReplicaId, message: SyncMessage): boolean {
@@ -688,6 +915,12 @@ export class SyncEngine {
         inFlight: new Map(),
         requestTimer: undefined,
         assembler: undefined,
+        tokens: this.#requestLimits.burst,
+        refilledAt: this.#scheduler.now(),
+        deferred: undefined,
+        deferTimer: undefined,
+        bufferedCount: 0,
+        bufferedBytes: 0,
       };
       this.#peers.set(peer, state);
     }
@@ -710,6 +943,18 @@ export class SyncEngine {
     state.requestTimer = undefined;
     state.assembler?.clear();
     state.assembler = undefined;
+    if (state.deferTimer !== undefined) this.#clear(state.deferTimer);
+    // Everything learned from the connection goes with it: buffered pushes, the held request,
+    // the rate limit's state, and what the peer announced (listeners get an empty context).
+    if (state.bufferedCount > 0) {
+      const kept = this.#buffered.filter((push) => push.peer !== peer);
+      this.#counters.bufferedPushesDropped += this.#buffered.length - kept.length;
+      for (const push of this.#buffered) if (push.peer === peer) this.#bufferedBytes -= push.bytes;
+      this.#buffered.length = 0;
+      this.#buffered.push(...kept);
+    }
+    this.#peers.delete(peer);
+    this.#events.emit("peerContext", peer, emptyCausalContext());
   }
 
   /** Records the own dots of a local change, which a later update of the key would hide. */

@@ -19,7 +19,20 @@ import { keyProblem, MAX_KEY_LENGTH } from "../keyspace/key.js";
 import type { DottedEntry } from "../keyspace/keyspace.js";
 import type { TypeRegistry } from "../keyspace/registry.js";
 import { ByteReader, ByteWriter } from "./bytes.js";
-import { readContext, writeContext } from "./context-codec.js";
+import {
+  type ContextBudget,
+  contextBudget,
+  readContext,
+  type SyncDecodeLimits,
+  writeContext,
+} from "./context-codec.js";
+
+export {
+  type ContextDecodeLimits,
+  DEFAULT_CONTEXT_DECODE_LIMITS,
+  type SyncDecodeLimits,
+} from "./context-codec.js";
+
 import { readEntries, writeEntries } from "./entries-codec.js";
 import { countAtMost } from "./plain.js";
 
@@ -302,7 +315,7 @@ export function decodeMessage(
   frame: Uint8Array,
   registry: TypeRegistry,
   endpoints: FrameEndpoints,
-  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+  limits: SyncDecodeLimits = DEFAULT_DECODE_LIMITS,
 ): SyncMessage {
   try {
     return decodeUnchecked(frame, registry, endpoints, limits);
@@ -316,7 +329,7 @@ function decodeUnchecked(
   frame: Uint8Array,
   registry: TypeRegistry,
   endpoints: FrameEndpoints,
-  limits: DecodeLimits,
+  limits: SyncDecodeLimits,
 ): SyncMessage {
   if (frame.length > limits.maxFrameBytes) {
     throw new DecodeError(
@@ -335,13 +348,14 @@ function decodeUnchecked(
     );
   }
   const table = readTable(reader, endpoints, limits, (header & TABLE_FLAG) !== 0);
+  const budget: ContextBudget = contextBudget(limits);
   let message: SyncMessage;
   switch (header & 0x0f) {
     case KIND_CODES["sync-request"]:
-      message = { kind: "sync-request", context: readContext(reader, table, limits) };
+      message = { kind: "sync-request", context: readContext(reader, table, limits, budget) };
       break;
     case KIND_CODES["sync-response"]: {
-      const context = readContext(reader, table, limits);
+      const context = readContext(reader, table, limits, budget);
       message = {
         kind: "sync-response",
         context,
@@ -356,7 +370,7 @@ function decodeUnchecked(
       if (count < 2) throw new DecodeError("MALFORMED", "a split response has at least 2 parts");
       const index = reader.uint();
       if (index >= count) throw new DecodeError("INVALID_VALUE", "part index beyond the count");
-      const context = readContext(reader, table, limits);
+      const context = readContext(reader, table, limits, budget);
       const entries = readEntries(reader, table, registry, limits, context);
       message = { kind: "sync-response-part", id, index, count, context, entries };
       break;
@@ -428,15 +442,15 @@ function decodeUnchecked(
     }
     case KIND_CODES["read-response"]: {
       const id = reader.uint();
-      const context = readContext(reader, table, limits);
+      const context = readContext(reader, table, limits, budget);
       const entries = readEntries(reader, table, registry, limits, context);
       message = { kind: "read-response", id, context, entries };
       break;
     }
     case KIND_CODES["causal-push"]: {
       const seq = reader.uint();
-      const deps = readContext(reader, table, limits);
-      const covered = readContext(reader, table, limits);
+      const deps = readContext(reader, table, limits, budget);
+      const covered = readContext(reader, table, limits, budget);
       const entries = readEntries(reader, table, registry, limits, deps);
       message = { kind: "causal-push", seq, deps, covered, entries };
       break;

@@ -21,11 +21,17 @@ export interface SplitResponseLimits {
   readonly maxParts: number;
   /** Most frame bytes of one response held (default 64 MiB). */
   readonly maxBytes: number;
+  /**
+   * Most frame bytes held over all connections (default 256 MiB): a part that would pass it
+   * abandons its own connection's response.
+   */
+  readonly maxTotalBytes: number;
 }
 
 export const DEFAULT_SPLIT_RESPONSE_LIMITS: SplitResponseLimits = {
   maxParts: 1024,
   maxBytes: 64 * 1024 * 1024,
+  maxTotalBytes: 256 * 1024 * 1024,
 };
 
 /** The parts of one connection's split responses; `onAbandon` counts each response given up. */

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "@convergent/core";
+import { ClusterSecret } from "./cluster-secret.js";
 import type { Scheduler } from "./scheduler.js";
 import type { SendQueueLimits } from "./send-queue.js";
 
@@ -14,6 +15,21 @@ export interface ConnectionOptions {
   readonly closeTimeoutMs?: number;
   /** Timers of the transport; the wall clock unless given. */
   readonly scheduler?: Scheduler;
+  /**
+   * The shared cluster secret (at least 32 bytes; a string is taken as UTF-8). With it, both
+   * sides of every connection prove they know it (HMAC-SHA256 challenge-response, see
+   * `handshake.ts`) before any frame flows, and a side that cannot is closed with 4403. Without
+   * it the announced id is taken on trust: use that only on loopback or a trusted network.
+   */
+  readonly clusterSecret?: Uint8Array | string | ClusterSecret;
+}
+
+/** The secret as a `ClusterSecret`, or undefined in insecure mode. */
+export function clusterSecretOf(
+  secret: Uint8Array | string | ClusterSecret | undefined,
+): ClusterSecret | undefined {
+  if (secret === undefined || secret instanceof ClusterSecret) return secret;
+  return new ClusterSecret(secret);
 }
 
 export function positiveInteger(name: string, value: number): number {

@@ -5,7 +5,19 @@
  * channel's callbacks; it never sees a frame from a socket whose handshake did not complete.
  */
 import type { ReplicaId } from "@convergent/clocks";
-import { CloseCode, type ConnectionCloseInfo, decodeHello, encodeHello } from "./handshake.js";
+import { type ClusterSecret, randomBytes } from "./cluster-secret.js";
+import {
+  CloseCode,
+  type ConnectionCloseInfo,
+  decodeHandshake,
+  encodeAccepted,
+  encodeHello,
+  encodeProof,
+  type Hello,
+  NONCE_BYTES,
+  type ProofDirection,
+  transcript,
+} from "./handshake.js";
 import type { Scheduler, TimerHandle } from "./scheduler.js";
 import { SendQueue, type SendQueueLimits } from "./send-queue.js";
 import type { StatsCounter } from "./stats.js";
@@ -26,7 +38,16 @@ export interface ChannelOptions {
   readonly handshakeTimeoutMs: number;
   readonly scheduler: Scheduler;
   readonly stats: StatsCounter;
-  /** Decides on the id the peer announced; undefined admits it. */
+  /**
+   * The cluster secret both sides must prove; undefined is insecure mode (ids are taken on
+   * trust). A server with a secret refuses clients without one; a client with a secret refuses
+   * a server that does not prove it.
+   */
+  readonly secret: ClusterSecret | undefined;
+  /**
+   * Decides on the id the peer announced; undefined admits it. A server with a secret asks
+   * again once the peer's proof verified, so two sockets racing for one id cannot both win.
+   */
   admit(peer: ReplicaId): Rejection | undefined;
   established(channel: SocketChannel): void;
   frame(channel: SocketChannel, frame: Uint8Array): void;
@@ -42,6 +63,12 @@ export class SocketChannel {
   readonly #queue: SendQueue;
   #handshakeTimer: TimerHandle | undefined;
   #settled: (() => void)[] = [];
+  /** Where the handshake is: the message expected next. */
+  #step: "hello" | "proof" | "accepted" = "hello";
+  /** A MAC is being computed or checked; any message meanwhile breaks the handshake. */
+  #verifying = false;
+  readonly #nonce = randomBytes(NONCE_BYTES);
+  #peerHello: Hello | undefined;
 
   constructor(socket: WebSocketLike, options: ChannelOptions) {
     this.socket = socket;
@@ -142,7 +169,20 @@ export class SocketChannel {
   }
 
   #sendHello(): void {
-    if (this.#state === "handshaking") this.socket.send(encodeHello(this.#options.localId));
+    if (this.#state === "handshaking") this.socket.send(this.#hello());
+  }
+
+  #hello(): Uint8Array {
+    return encodeHello(this.#options.localId, {
+      party: "replica",
+      auth: this.#options.secret === undefined ? "none" : "cluster-secret",
+      nonce: this.#nonce,
+    });
+  }
+
+  /** Whether the handshake is still running (nothing closed it while a MAC was computed). */
+  get #handshaking(): boolean {
+    return this.#state === "handshaking" && this.#closedLocally === undefined;
   }
 
   #onMessage(data: unknown): void {
@@ -153,7 +193,7 @@ export class SocketChannel {
       return;
     }
     if (this.#state === "handshaking") {
-      this.#onHello(bytes);
+      this.#onHandshake(bytes);
       return;
     }
     if (bytes.byteLength > this.#options.maxFrameBytes) {
@@ -164,10 +204,57 @@ export class SocketChannel {
     this.#options.frame(this, bytes);
   }
 
-  #onHello(bytes: Uint8Array): void {
-    const hello = decodeHello(bytes);
-    if (!hello.ok) {
-      this.close(CloseCode.BAD_HANDSHAKE, hello.problem.slice(0, 120));
+  #onHandshake(bytes: Uint8Array): void {
+    if (this.#verifying) {
+      this.close(CloseCode.BAD_HANDSHAKE, "message while a handshake proof was being checked");
+      return;
+    }
+    const message = decodeHandshake(bytes);
+    if (!message.ok) {
+      this.close(CloseCode.BAD_HANDSHAKE, message.problem.slice(0, 120));
+      return;
+    }
+    if (message.kind !== this.#step) {
+      this.close(CloseCode.BAD_HANDSHAKE, `expected a ${this.#step} message, got ${message.kind}`);
+      return;
+    }
+    if (message.kind === "hello") {
+      this.#onHello(message.hello);
+      return;
+    }
+    if (message.kind === "accepted") {
+      this.#open();
+      return;
+    }
+    this.#verifying = true;
+    const checked =
+      this.#options.role === "server"
+        ? this.#onClientProof(message.proof)
+        : this.#onServerProof(message.proof);
+    checked.catch(() => {
+      this.close(CloseCode.BAD_HANDSHAKE, "handshake proof could not be computed");
+    });
+  }
+
+  #onHello(hello: Hello): void {
+    const secret = this.#options.secret;
+    const server = this.#options.role === "server";
+    if (hello.party !== "replica") {
+      this.close(
+        server ? CloseCode.PARTY_NOT_ACCEPTED : CloseCode.BAD_HANDSHAKE,
+        server ? "this server accepts only cluster replicas" : "the server is not a replica",
+      );
+      return;
+    }
+    if (secret !== undefined && hello.auth !== "cluster-secret") {
+      this.close(
+        CloseCode.NOT_AUTHORIZED,
+        server ? "this server requires the cluster secret" : "the server did not offer a proof",
+      );
+      return;
+    }
+    if (!server && secret === undefined && hello.auth === "cluster-secret") {
+      this.close(CloseCode.NOT_AUTHORIZED, "the server requires a cluster secret; none is set");
       return;
     }
     const rejection = this.#options.admit(hello.replica);
@@ -175,11 +262,82 @@ export class SocketChannel {
       this.close(rejection.code, rejection.reason);
       return;
     }
+    this.#peerHello = hello;
+    if (secret === undefined) {
+      if (server) this.socket.send(this.#hello());
+      this.#open();
+      return;
+    }
+    this.#step = "proof";
+    if (!server) return;
+    // The server proves itself first: its hello and its proof go out together.
+    this.#verifying = true;
+    secret.prove(this.#transcript("server-to-client")).then(
+      (proof) => {
+        if (!this.#handshaking) return;
+        this.#verifying = false;
+        this.socket.send(this.#hello());
+        this.socket.send(encodeProof(proof));
+      },
+      () => this.close(CloseCode.BAD_HANDSHAKE, "handshake proof could not be computed"),
+    );
+  }
+
+  async #onServerProof(proof: Uint8Array): Promise<void> {
+    const secret = this.#options.secret!;
+    const verified = await secret.verify(this.#transcript("server-to-client"), proof);
+    if (!this.#handshaking) return;
+    if (!verified) {
+      this.close(CloseCode.NOT_AUTHORIZED, "the server's cluster-secret proof is wrong");
+      return;
+    }
+    const own = await secret.prove(this.#transcript("client-to-server"));
+    if (!this.#handshaking) return;
+    this.#verifying = false;
+    this.#step = "accepted";
+    this.socket.send(encodeProof(own));
+  }
+
+  async #onClientProof(proof: Uint8Array): Promise<void> {
+    const verified = await this.#options.secret!.verify(
+      this.#transcript("client-to-server"),
+      proof,
+    );
+    if (!this.#handshaking) return;
+    this.#verifying = false;
+    if (!verified) {
+      this.close(CloseCode.NOT_AUTHORIZED, "wrong cluster-secret proof");
+      return;
+    }
+    const rejection = this.#options.admit(this.#peerHello!.replica);
+    if (rejection !== undefined) {
+      this.close(rejection.code, rejection.reason);
+      return;
+    }
+    this.socket.send(encodeAccepted());
+    this.#open();
+  }
+
+  #transcript(direction: ProofDirection): Uint8Array {
+    const peer = this.#peerHello!;
+    const local = { nonce: this.#nonce, id: this.#options.localId };
+    const remote = { nonce: peer.nonce, id: peer.replica };
+    const [client, server] = this.#options.role === "client" ? [local, remote] : [remote, local];
+    return transcript({
+      direction,
+      party: "replica",
+      clientNonce: client.nonce,
+      serverNonce: server.nonce,
+      clientId: client.id,
+      serverId: server.id,
+    });
+  }
+
+  #open(): void {
     if (this.#handshakeTimer !== undefined)
       this.#options.scheduler.clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = undefined;
-    if (this.#options.role === "server") this.socket.send(encodeHello(this.#options.localId));
-    this.#peer = hello.replica;
+    this.#peer = this.#peerHello!.replica;
     this.#state = "open";
     this.#options.established(this);
   }

@@ -55,7 +55,12 @@ describe("WebSocketClientTransport (scripted sockets)", () => {
     expect(transport.send(SERVER, Uint8Array.of(1))).toBe("unreachable");
     const socket = handshake();
     expect(socket.binaryType).toBe("arraybuffer");
-    expect(decodeHello(socket.sent[0]!)).toEqual({ ok: true, replica: CLIENT });
+    expect(decodeHello(socket.sent[0]!)).toMatchObject({
+      ok: true,
+      replica: CLIENT,
+      party: "replica",
+      auth: "none",
+    });
     expect(connected).toEqual([SERVER]);
     expect(transport.peers()).toEqual([SERVER]);
     expect(transport.state).toBe("open");
@@ -176,7 +181,7 @@ describe("WebSocketClientTransport (scripted sockets)", () => {
     expect(FakeWebSocket.created.length).toBe(8);
     // The new connection repeats the handshake and announces the peer again.
     handshake();
-    expect(decodeHello(FakeWebSocket.latest.sent[0]!)).toEqual({ ok: true, replica: CLIENT });
+    expect(decodeHello(FakeWebSocket.latest.sent[0]!)).toMatchObject({ ok: true, replica: CLIENT });
     expect(connected).toEqual([SERVER, SERVER]);
   });
 

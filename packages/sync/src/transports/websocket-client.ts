@@ -9,7 +9,7 @@ import type { ReplicaId } from "@convergent/clocks";
 import { replicaIdProblem } from "@convergent/clocks";
 import { InvalidArgumentError } from "@convergent/core";
 import { type BackoffOptions, backoffDelay, backoffOptions } from "./backoff.js";
-import { type ConnectionOptions, positiveInteger } from "./connection-options.js";
+import { type ConnectionOptions, clusterSecretOf, positiveInteger } from "./connection-options.js";
 import { Emitter } from "./emitter.js";
 import { CloseCode, type ConnectionCloseInfo } from "./handshake.js";
 import type { RandomSource } from "./prng.js";
@@ -102,6 +102,7 @@ export class WebSocketClientTransport implements Transport {
       ),
       scheduler: this.#scheduler,
       stats: this.#stats,
+      secret: clusterSecretOf(options.clusterSecret),
       admit: (peer: ReplicaId) => this.#admit(peer),
       established: (channel: SocketChannel) => this.#onEstablished(channel),
       frame: (channel: SocketChannel, frame: Uint8Array) =>
@@ -159,6 +160,17 @@ export class WebSocketClientTransport implements Transport {
 
   stats(): TransportStats {
     return this.#stats.snapshot();
+  }
+
+  /**
+   * Closes the current connection to `peer` with `code` (e.g. `SYNC_PROTOCOL_ERROR`); the
+   * client reconnects after its backoff. False when `peer` is not connected.
+   */
+  disconnect(peer: ReplicaId, code: number, reason: string): boolean {
+    const channel = this.#channel;
+    if (channel === undefined || channel.peer !== peer || channel.state !== "open") return false;
+    channel.close(code, reason);
+    return true;
   }
 
   close(): Promise<void> {

@@ -11,7 +11,7 @@ import type { ReplicaId } from "@convergent/clocks";
 import { compareReplicaIds, replicaIdProblem } from "@convergent/clocks";
 import { InvalidArgumentError } from "@convergent/core";
 import { type ClientOptions, WebSocket, WebSocketServer } from "ws";
-import { type ConnectionOptions, positiveInteger } from "./connection-options.js";
+import { type ConnectionOptions, clusterSecretOf, positiveInteger } from "./connection-options.js";
 import { Emitter } from "./emitter.js";
 import { CloseCode, type ConnectionCloseInfo } from "./handshake.js";
 import { realTimeScheduler, type Scheduler, type TimerHandle } from "./scheduler.js";
@@ -39,8 +39,10 @@ export interface WebSocketServerOptions extends ConnectionOptions {
   /** Accept only upgrades to this path. */
   readonly path?: string;
   /**
-   * Decides whether the client that announced `peer` may connect, e.g. by checking a token in
-   * `request.url` or a TLS client certificate. The hello alone proves nothing about identity.
+   * Decides whether the client that announced `peer` may connect, e.g. whether it is a
+   * configured cluster member, or by a TLS client certificate. Without `clusterSecret` the hello
+   * alone proves nothing about identity; with it, the id is proven before the connection opens
+   * (asked at the hello and again once the proof verified).
    */
   readonly authorize?: (peer: ReplicaId, request: IncomingMessage) => boolean;
   /** Pings each client this often and destroys one that missed the previous pong; 0 disables. 30 s. */
@@ -119,6 +121,7 @@ export class WebSocketServerTransport implements Transport {
       ),
       scheduler: this.#scheduler,
       stats: this.#stats,
+      secret: clusterSecretOf(options.clusterSecret),
       established: (channel) => {
         this.#peers.set(channel.peer!, channel);
         this.#events.emit("connected", channel.peer!);
@@ -189,6 +192,17 @@ export class WebSocketServerTransport implements Transport {
     return this.#stats.snapshot();
   }
 
+  /**
+   * Closes the connection of `peer` with `code` (e.g. `SYNC_PROTOCOL_ERROR` when the sync engine
+   * rejected its frame). False when `peer` is not connected.
+   */
+  disconnect(peer: ReplicaId, code: number, reason: string): boolean {
+    const channel = this.#peers.get(peer);
+    if (channel === undefined) return false;
+    channel.close(code, reason);
+    return true;
+  }
+
   /** Closes every connection with GOING_AWAY, then stops listening. */
   close(): Promise<void> {
     this.#closing ??= this.#shutDown();
@@ -212,6 +226,7 @@ export class WebSocketServerTransport implements Transport {
       socket.terminate();
       return;
     }
+    reportOversizeAsFrameTooLarge(socket);
     const channel = new SocketChannel(socket, {
       ...this.#channelOptions,
       admit: (peer) => this.#admit(peer, request),
@@ -297,7 +312,24 @@ export function nodeWebSocketClient(options: NodeWebSocketClientOptions): WebSoc
   class NodeWebSocket extends WebSocket {
     constructor(url: string) {
       super(url, socketOptions);
+      reportOversizeAsFrameTooLarge(this);
     }
   }
   return new WebSocketClientTransport({ ...clientOptions, WebSocket: NodeWebSocket });
 }
+
+/**
+ * ws enforces `maxPayload` itself, from the frame header and before buffering the payload (which
+ * is what bounds memory), and then closes with 1009. The transport documents 4413 for a frame
+ * over `maxFrameBytes`, so the close ws starts is relabelled. ws uses 1009 for nothing else here
+ * (per-message deflate, the other source of it, is off).
+ */
+function reportOversizeAsFrameTooLarge(socket: WebSocket): void {
+  const close = socket.close.bind(socket);
+  socket.close = (code?: number, reason?: string | Buffer) => {
+    if (code === 1009) close(CloseCode.FRAME_TOO_LARGE, "frame exceeds maxFrameBytes");
+    else close(code, reason);
+  };
+}
+
+export { ClusterSecret, MIN_CLUSTER_SECRET_BYTES } from "./cluster-secret.js";
