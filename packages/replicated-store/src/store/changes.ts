@@ -3,10 +3,10 @@
  * stream: each (name, type) key is reported under its name with its type's tag. Remote changes
  * also feed the conflict and lag metrics.
  */
-import type { ReplicaId } from "@convergent/clocks";
+import { compareHlc, type ReplicaId } from "@convergent/clocks";
 import { type Embedded, isPresent } from "@convergent/or-map";
 import type { Keyspace, KeyspaceChange, Unsubscribe } from "@convergent/sync";
-import type { MetricsHooks } from "../metrics-hooks.js";
+import { type MetricsHooks, noMetrics } from "../metrics-hooks.js";
 import { parseStoreKey } from "./keys.js";
 
 export interface ChangeEvent {
@@ -37,6 +37,13 @@ export class ChangeObserver {
   readonly #siblings = new Map<string, number>();
   /** LWW register keys whose winning write is this replica's own, with that write's stamp. */
   readonly #ownWinners = new Map<string, LwwStamp>();
+  /**
+   * Per LWW map key, the entry last observed for each field (entries are immutable, so this holds
+   * references, not copies): a field whose entry changed is new here. Kept only with metrics on.
+   */
+  readonly #mapSeen = new Map<string, Map<string, LwwStamp>>();
+  /** Per LWW map key, the fields whose winning write is this replica's own, with its stamp. */
+  readonly #ownFieldWinners = new Map<string, Map<string, LwwStamp>>();
 
   constructor(keyspace: Keyspace, metrics: MetricsHooks, now: () => number) {
     this.#keyspace = keyspace;
@@ -89,14 +96,59 @@ export class ChangeObserver {
   }
 
   #observeLocal(key: string): void {
+    if (this.#metrics === noMetrics) return;
+    const map = this.#inner(key, "lww-map") as ReadonlyMap<string, LwwStamp> | undefined;
+    if (map !== undefined) {
+      for (const [field, stamp] of this.#newMapEntries(key, map)) {
+        if (stamp.replica !== this.#keyspace.replica) continue;
+        let own = this.#ownFieldWinners.get(key);
+        if (own === undefined) this.#ownFieldWinners.set(key, (own = new Map()));
+        own.set(field, stamp);
+      }
+      return;
+    }
     const state = this.#inner(key, "lww-register") as { entry?: LwwStamp } | undefined;
     const stamp = state?.entry;
     if (stamp !== undefined) this.#ownWinners.set(key, stamp);
   }
 
+  /**
+   * The entries of an LWW map that changed since this key was last observed (O(fields): only
+   * while metrics are recorded); tombstones written by deletes at an entry's own timestamp are
+   * not new writes.
+   */
+  #newMapEntries(key: string, map: ReadonlyMap<string, LwwStamp>): [string, LwwStamp][] {
+    let seen = this.#mapSeen.get(key);
+    if (seen === undefined) this.#mapSeen.set(key, (seen = new Map()));
+    const fresh: [string, LwwStamp][] = [];
+    for (const [field, stamp] of map) {
+      const before = seen.get(field);
+      if (before === stamp) continue;
+      seen.set(field, stamp);
+      if (before === undefined || compareHlc(stamp, before) !== 0) fresh.push([field, stamp]);
+    }
+    return fresh;
+  }
+
   #observeRemote(key: string, name: string): void {
     const entry = this.#keyspace.get(key);
     if (entry === undefined) return;
+    if (entry.tag === "lww-map") {
+      if (this.#metrics === noMetrics) return;
+      const map = this.#inner(key, entry.tag) as ReadonlyMap<string, LwwStamp>;
+      const own = this.#ownFieldWinners.get(key);
+      for (const [field, stamp] of this.#newMapEntries(key, map)) {
+        const mine = own?.get(field);
+        if (mine !== undefined && compareHlc(stamp, mine) !== 0) {
+          // Our own write to this field lost to another replica's: reported by the loser.
+          own?.delete(field);
+          this.#metrics.conflict({ key: name, kind: "lww-overwrite" });
+        }
+        const lagMs = Math.max(0, this.#now() - stamp.wallTime);
+        this.#metrics.applied({ origin: stamp.replica, key: name, lagMs });
+      }
+      return;
+    }
     if (entry.tag === "mv-register") {
       const inner = this.#inner(key, entry.tag) as { siblings: Map<string, unknown> };
       const count = inner.siblings.size;

@@ -195,6 +195,26 @@ describe("metrics hooks", () => {
     expect((await settle(replicas[0]!.register("r").get())).value).toBe("b's, later");
   });
 
+  test("LWW map fields: a concurrent overwrite is reported by the loser, lag for each new field", async () => {
+    const metrics = recordingMetrics();
+    const { network, ids, replicas, settle, run } = await cluster(2, { metrics });
+    network.partition([[ids[0]!], [ids[1]!]]);
+    await run(5);
+    await settle(replicas[0]!.map("m").set("title", "a's"));
+    await settle(replicas[0]!.map("m").set("only-a", 1));
+    await run(10);
+    await settle(replicas[1]!.map("m").set("title", "b's, later"));
+    expect(metrics.calls.filter(([name]) => name === "conflict")).toEqual([]);
+    network.heal();
+    await run(500);
+    const conflicts = metrics.calls.filter(([name]) => name === "conflict");
+    expect(conflicts).toEqual([["conflict", { key: "m", kind: "lww-overwrite" }]]);
+    const applied = metrics.calls.filter(([name]) => name === "applied");
+    // b applies a's only-a (a's title lost to b's there), a applies b's title: one lag sample
+    // per field whose winning entry changed.
+    expect(applied.map(([, info]) => (info as { key: string }).key)).toEqual(["m", "m"]);
+  });
+
   test("replication lag is reported for LWW writes from the HLC timestamps", async () => {
     const metrics = recordingMetrics();
     const { replicas, settle, run } = await cluster(2, { metrics });
