@@ -135,3 +135,11 @@ test("indexeddb (chromium): commits ask for strict durability; an aborted commit
     metaNames: [],
   });
 }, 30_000);
+
+test("indexeddb (chromium): deleteIndexedDbStorage removes a tab's database, closing an open one", async () => {
+  await conformance;
+  expect(await tests(page).call("deleteStorage", "gone")).toEqual({
+    listedAfter: false,
+    writeAfter: "STORAGE_CLOSED",
+  });
+}, 30_000);

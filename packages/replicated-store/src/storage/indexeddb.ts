@@ -159,3 +159,27 @@ export function indexedDbStorage(options: IndexedDbStorageOptions): StorageAdapt
     },
   });
 }
+
+export interface DeleteIndexedDbStorageOptions {
+  /** Defaults to `globalThis.indexedDB`. */
+  readonly indexedDB?: IDBFactory;
+}
+
+/**
+ * Deletes a replica's IndexedDB database, for a tab replica that will not come back (each tab
+ * replica has its own id and so its own database). A storage still open on it, in this tab or
+ * another, is closed first (its later writes reject with `StorageClosedError`). Deleting a
+ * database loses every write that no peer has yet: close the replica and let it sync first.
+ */
+export function deleteIndexedDbStorage(
+  name: string,
+  options: DeleteIndexedDbStorageOptions = {},
+): Promise<void> {
+  const factory = options.indexedDB ?? globalThis.indexedDB;
+  return new Promise((resolve, reject) => {
+    const req = factory.deleteDatabase(name);
+    req.onsuccess = () => resolve();
+    req.onerror = () =>
+      reject(req.error ?? new Error(`IndexedDB database "${name}" was not deleted`));
+  });
+}

@@ -2,7 +2,7 @@
  * Browser entry for the IndexedDB tests: bundled with esbuild, loaded into real Chromium from
  * a loopback origin, and driven through `globalThis.storageTests` by playwright.
  */
-import { indexedDbStorage } from "../indexeddb.js";
+import { deleteIndexedDbStorage, indexedDbStorage } from "../indexeddb.js";
 import { storageConformance } from "./conformance.js";
 
 export interface CaseResult {
@@ -111,6 +111,27 @@ const storageTests = {
       entries: plain(entries),
       meta: plain(meta),
       allUint8Array: all.every((value) => Object.getPrototypeOf(value) === Uint8Array.prototype),
+    };
+  },
+
+  /** deleteIndexedDbStorage removes a closed database and one still open (closing its storage). */
+  async deleteStorage(name: string): Promise<{ listedAfter: boolean; writeAfter: unknown }> {
+    const closed = indexedDbStorage({ name: `${name}-closed` });
+    await closed.write({ entries: [["a", bytes(1)]] });
+    await closed.close();
+    await deleteIndexedDbStorage(`${name}-closed`);
+    const open = indexedDbStorage({ name: `${name}-open` });
+    await open.write({ entries: [["a", bytes(1)]] });
+    await deleteIndexedDbStorage(`${name}-open`);
+    const writeAfter = await open.write({ entries: [["b", bytes(2)]] }).then(
+      () => null,
+      (error: unknown) => (error as { code?: unknown }).code,
+    );
+    await open.close();
+    const names = (await indexedDB.databases()).map((db) => db.name);
+    return {
+      listedAfter: names.includes(`${name}-closed`) || names.includes(`${name}-open`),
+      writeAfter,
     };
   },
 
