@@ -14,7 +14,7 @@ export const OWN_GZIP_BUDGETS = Object.freeze({
   "@convergent/mv-register": 2650,
   "@convergent/or-map": 3800,
   "@convergent/codec": 6400,
-  "@convergent/sync": 21500, // protocol v2 (type codes, Merkle per-key hashes), read requests and causal pushes
+  "@convergent/sync": 27000, // + split-response parts, handshake v2 (HMAC membership), peer bounds and rate limits
 });
 
 /** The bar from issue 8: a counter package adds under 2 KB of its own code. */
