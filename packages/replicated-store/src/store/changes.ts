@@ -101,8 +101,8 @@ export class ChangeObserver {
     if (map !== undefined) {
       for (const [field, stamp] of this.#newMapEntries(key, map)) {
         if (stamp.replica !== this.#keyspace.replica) continue;
-        let own = this.#ownFieldWinners.get(key);
-        if (own === undefined) this.#ownFieldWinners.set(key, (own = new Map()));
+        const own = this.#ownFieldWinners.get(key) ?? new Map<string, LwwStamp>();
+        this.#ownFieldWinners.set(key, own);
         own.set(field, stamp);
       }
       return;
@@ -118,8 +118,8 @@ export class ChangeObserver {
    * not new writes.
    */
   #newMapEntries(key: string, map: ReadonlyMap<string, LwwStamp>): [string, LwwStamp][] {
-    let seen = this.#mapSeen.get(key);
-    if (seen === undefined) this.#mapSeen.set(key, (seen = new Map()));
+    const seen = this.#mapSeen.get(key) ?? new Map<string, LwwStamp>();
+    this.#mapSeen.set(key, seen);
     const fresh: [string, LwwStamp][] = [];
     for (const [field, stamp] of map) {
       const before = seen.get(field);
