@@ -2,7 +2,7 @@
  * A fresh npm application outside the workspace with the packed tarballs installed, as a user
  * would get it from the registry: no workspace links, no hoisting from the monorepo.
  */
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -15,28 +15,41 @@ export const APP_EXTRA_DEPENDENCIES = ["@types/node@20"];
 /**
  * @param {string} directory an empty directory outside the workspace
  * @param {readonly string[]} tarballs absolute paths of the `.tgz` files
+ * @param {{ extra?: readonly string[], loglevel?: string }} [options] third-party packages to
+ *   add (default `APP_EXTRA_DEPENDENCIES`) and npm's log level (default `error`; `warn` to see
+ *   what a user sees)
+ * @returns {string} what `npm install` printed, stdout and stderr
  */
-export function createApp(directory, tarballs) {
+export function createApp(directory, tarballs, options = {}) {
   /** @param {string[]} args */
-  const npm = (args) =>
-    execFileSync("npm", args, {
+  const npm = (args) => {
+    const result = spawnSync("npm", args, {
       cwd: directory,
       encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      // The workspace's pnpm settings must not leak into a user's npm.
-      env: { ...process.env, npm_config_workspaces: undefined, npm_config_user_agent: undefined },
+      // The workspace's pnpm settings (and pnpm's NODE_PATH into the workspace's store) must
+      // not leak into a user's npm or app.
+      env: {
+        ...process.env,
+        npm_config_workspaces: undefined,
+        npm_config_user_agent: undefined,
+        NODE_PATH: undefined,
+      },
     });
+    const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+    if (result.status !== 0) throw new Error(`npm ${args.join(" ")} failed:\n${output}`);
+    return output;
+  };
   npm(["init", "-y"]);
   const manifestPath = join(directory, "package.json");
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
   writeFileSync(manifestPath, `${JSON.stringify({ ...manifest, type: "module" }, null, 2)}\n`);
-  npm([
+  return npm([
     "install",
     "--no-audit",
     "--no-fund",
     "--prefer-offline",
-    "--loglevel=error",
+    `--loglevel=${options.loglevel ?? "error"}`,
     ...tarballs,
-    ...APP_EXTRA_DEPENDENCIES,
+    ...(options.extra ?? APP_EXTRA_DEPENDENCIES),
   ]);
 }

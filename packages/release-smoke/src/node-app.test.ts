@@ -7,8 +7,15 @@ import { WORKSPACE_ROOT } from "./workspace.mjs";
 
 const { app, packed } = inject("smoke");
 
-function run(command: string, args: string[]) {
-  const result = spawnSync(command, args, { cwd: app, encoding: "utf8", timeout: 60_000 });
+function run(command: string, args: string[], timeout = 60_000) {
+  const result = spawnSync(command, args, {
+    cwd: app,
+    encoding: "utf8",
+    timeout,
+    // pnpm's bin shims (vitest runs through one) set NODE_PATH to the workspace's store, where
+    // the app would find packages it never installed.
+    env: { ...process.env, NODE_PATH: undefined },
+  });
   return { ...result, output: `${result.stdout}\n${result.stderr}` };
 }
 
@@ -85,3 +92,43 @@ console.log(JSON.stringify({ loaded: loaded.length, counter: gCounter.value(coun
     set: ["apple"],
   });
 });
+
+/** The CommonJS form of fixtures/exit-after-close.mjs. */
+const EXIT_AFTER_CLOSE_CJS = `"use strict";
+const { replicaId } = require("@convergent/clocks");
+const { createReplica, memoryStorage } = require("@convergent/replicated-store");
+const { listenWebSocketServer, nodeWebSocketClient } = require("@convergent/sync/websocket-node");
+(async () => {
+  const server = await listenWebSocketServer({ localId: replicaId("hub"), port: 0 });
+  const connected = new Promise((resolve) => server.onPeerConnected(resolve));
+  const transport = nodeWebSocketClient({ localId: replicaId("laptop"), url: server.url() });
+  const replica = await createReplica({ id: "laptop", transport, storage: memoryStorage() });
+  const peer = await connected;
+  await replica.counter("likes").increment(2);
+  const likes = await replica.counter("likes").value();
+  await replica.close();
+  await server.close();
+  console.log(JSON.stringify({ peer, likes: likes.value }));
+})();
+`;
+
+test.each([
+  ["ESM", "exit-after-close.mjs"],
+  ["CommonJS", "exit-after-close.cjs"],
+])(
+  "a Node %s app with a WebSocket replica exits by itself after replica.close()",
+  (_kind, file) => {
+    if (file.endsWith(".cjs")) writeFileSync(join(app, file), EXIT_AFTER_CLOSE_CJS);
+    const started = performance.now();
+    // The timeout kills a process that would hang on an open socket or timer.
+    const result = run(process.execPath, [file], 10_000);
+    const elapsed = performance.now() - started;
+    expect(result.signal, `still running after 10 s:\n${result.output}`).toBeNull();
+    expect(result.status, result.output).toBe(0);
+    expect(JSON.parse(result.stdout.trim().split("\n").at(-1) ?? "null")).toEqual({
+      peer: "laptop",
+      likes: 2,
+    });
+    expect(elapsed).toBeLessThan(5_000);
+  },
+);

@@ -12,10 +12,7 @@ export const WORKSPACE_ROOT = join(dirname(fileURLToPath(import.meta.url)), ".."
 /** This package's directory. */
 export const SMOKE_ROOT = join(WORKSPACE_ROOT, "packages", "release-smoke");
 
-/**
- * The packages we publish, in dependency order. `replicated-store` joins this list once it is
- * released (its package is still being written).
- */
+/** The packages we publish, in dependency order. */
 export const PUBLISHED = /** @type {const} */ ([
   "clocks",
   "core",
@@ -27,6 +24,7 @@ export const PUBLISHED = /** @type {const} */ ([
   "or-map",
   "codec",
   "sync",
+  "replicated-store",
 ]);
 
 /**
@@ -37,6 +35,7 @@ export const PUBLISHED = /** @type {const} */ ([
  * @property {Record<string, unknown>} [exports]
  * @property {Record<string, string>} [dependencies]
  * @property {Record<string, string>} [peerDependencies]
+ * @property {Record<string, { optional?: boolean }>} [peerDependenciesMeta]
  * @property {Record<string, string>} [devDependencies]
  * @property {Record<string, string>} [scripts]
  * @property {string[]} [files]

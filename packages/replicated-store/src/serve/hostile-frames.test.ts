@@ -19,7 +19,7 @@ import {
   mutatedFrames,
   randomFrames,
   validFrames,
-} from "./hostile-frames.js";
+} from "./test-support/hostile-frames.js";
 import {
   bundleCli,
   eventually,
@@ -275,9 +275,17 @@ test("the node's /metrics counts rejected frames", async () => {
   const server = await start(["--id", "r", "--port", "0", "--data", join(root, "r")]);
   const frames = randomFrames(200, SEED + 2).map((f) => Uint8Array.of(0xff, ...f));
   const codes = await fuzz(server.sync, replicaId("r"), frames);
-  expect(codes.get(4422)).toBe(frames.length);
-  const samples = await metrics(server);
-  expect(total(samples, "convergent_frames_rejected_since_start_total")).toBe(frames.length);
+  // A worker that gave up waiting may leave before its 4422 arrives; the node still read the
+  // frame (frames before a close always are) and counted it.
+  expect([...codes.keys()].filter((code) => code !== 4422)).toEqual([]);
+  await eventually(
+    async () =>
+      total(await metrics(server), "convergent_frames_rejected_since_start_total") === frames.length
+        ? true
+        : undefined,
+    10_000,
+    `${frames.length} rejections counted`,
+  );
 }, 30_000);
 
 test("a peer claiming the node's own keyspace dots does not hide the node's writes from others", async () => {

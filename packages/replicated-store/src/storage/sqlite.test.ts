@@ -1,5 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import Database from "libsql";
 import { afterEach, expect, test } from "vitest";
 import { StorageCorruptError, StorageSchemaError, StorageWriteError } from "./errors.js";
@@ -174,4 +177,40 @@ test("sqlite: 100k single-key writes issued at once are one transaction and all 
   expect(entries.size).toBe(100_000);
   expect(entries.get("key:99999")).toEqual(value);
   await reopened.close();
+}, 30_000);
+
+test("sqlite: without libsql installed the module loads and { path } throws SqliteDriverMissingError", async () => {
+  // libsql is an optional peer dependency: bundle this module with everything but libsql and run
+  // it from a temp directory where no node_modules can provide it.
+  const here = dirname(fileURLToPath(import.meta.url));
+  const result = await build({
+    stdin: {
+      contents: `import { SqliteDriverMissingError, sqliteStorage } from "./sqlite.ts";
+        try {
+          sqliteStorage({ path: "replica.db" });
+          console.log(JSON.stringify({ opened: true }));
+        } catch (error) {
+          console.log(JSON.stringify({ typed: error instanceof SqliteDriverMissingError, code: error.code, message: error.message }));
+        }`,
+      resolveDir: here,
+      loader: "ts",
+    },
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+  });
+  const dir = tempDirectory("sqlite-no-driver");
+  cleanups.push(dir.remove);
+  const child = join(dir.path, "child.mjs");
+  writeFileSync(child, result.outputFiles[0]?.text ?? "");
+  // pnpm's bin shims set NODE_PATH to the workspace's store, where libsql would be found.
+  const env = { ...process.env, NODE_PATH: undefined };
+  const run = spawnSync(process.execPath, [child], { cwd: dir.path, encoding: "utf8", env });
+  expect(run.status, run.stderr).toBe(0);
+  const outcome = JSON.parse(run.stdout.trim());
+  expect(outcome).toMatchObject({ typed: true, code: "SQLITE_DRIVER_MISSING" });
+  expect(outcome.message).toContain("pnpm add libsql");
 }, 30_000);

@@ -4,7 +4,10 @@
  * and a power cut, and WAL's commit records make a torn group invisible after recovery. Group
  * commit amortises that one sync over every write queued in the same turn of the event loop.
  */
-import Database from "libsql";
+import { createRequire } from "node:module";
+import { ConvergentError } from "@convergent/core";
+// Types only: libsql is an optional peer dependency, loaded by `openLibsql` when a path is given.
+import type LibsqlDatabase from "libsql";
 import { storageAdapter } from "./adapter.js";
 import { emptyGroup, type Group } from "./batch.js";
 import { StorageCorruptError } from "./errors.js";
@@ -15,13 +18,53 @@ import type { StorageAdapter } from "./storage.js";
 export type { SqliteDatabase, SqliteStatement, SqliteTransaction } from "./sqlite-driver.js";
 
 export type SqliteStorageOptions =
-  /** Opens (or creates) the file with libsql; `close()` closes it. */
+  /**
+   * Opens (or creates) the file with libsql, an optional peer dependency (`pnpm add libsql`;
+   * `SqliteDriverMissingError` without it); `close()` closes it.
+   */
   | { readonly path: string; readonly database?: never }
   /**
    * A `Database` from better-sqlite3 or libsql that you opened; its pragmas are set to WAL
    * and `synchronous = FULL`, and `close()` leaves it open (you own it).
    */
   | { readonly database: SqliteDatabase; readonly path?: never };
+
+/**
+ * `sqliteStorage({ path })` needs the `libsql` driver, an optional peer dependency (so browser
+ * apps do not install its native binaries): add it with `pnpm add libsql`, or pass a
+ * `database` you opened with better-sqlite3 or libsql.
+ */
+export class SqliteDriverMissingError extends ConvergentError {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      "SQLITE_DRIVER_MISSING",
+      "sqliteStorage({ path }) opens the file with libsql, which is not installed: run " +
+        "`pnpm add libsql` (or npm install libsql), or pass { database } opened with " +
+        "better-sqlite3 or libsql",
+      options,
+    );
+  }
+}
+
+/**
+ * Loads libsql on first use rather than with a static import, so the module (and the `./node`
+ * entry) loads without it and `sqliteStorage` stays synchronous. libsql is CommonJS, so
+ * `require` gets it in one step.
+ */
+function openLibsql(path: string): SqliteDatabase {
+  let Database: typeof LibsqlDatabase;
+  try {
+    Database = createRequire(import.meta.url)("libsql") as typeof LibsqlDatabase;
+  } catch (cause) {
+    const code = (cause as { code?: unknown } | null)?.code;
+    const message = cause instanceof Error ? cause.message : "";
+    if (code === "MODULE_NOT_FOUND" && message.includes("'libsql'")) {
+      throw new SqliteDriverMissingError({ cause });
+    }
+    throw cause;
+  }
+  return new Database(path);
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -70,7 +113,7 @@ function configure(db: SqliteDatabase): void {
  */
 export function sqliteStorage(options: SqliteStorageOptions): StorageAdapter {
   const owned = options.database === undefined;
-  const db: SqliteDatabase = options.database ?? new Database(options.path);
+  const db: SqliteDatabase = options.database ?? openLibsql(options.path);
   try {
     configure(db);
   } catch (error) {

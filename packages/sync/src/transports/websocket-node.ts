@@ -7,6 +7,7 @@
  */
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Server as HttpsServer } from "node:https";
+import type { SecureContextOptions } from "node:tls";
 import type { ReplicaId } from "@convergent/clocks";
 import { compareReplicaIds, replicaIdProblem } from "@convergent/clocks";
 import { InvalidArgumentError } from "@convergent/core";
@@ -296,9 +297,30 @@ export function listenWebSocketServer(
   return WebSocketServerTransport.listen(options);
 }
 
+/**
+ * The options of ws's `WebSocket` that a client of this transport may set, declared here so the
+ * published declarations need no `@types/ws` (which would pull `@types/node` into every project
+ * that installs the package, browser ones included). Each is passed to ws unchanged.
+ */
+export interface NodeWebSocketOptions
+  extends Pick<SecureContextOptions, "ca" | "cert" | "key" | "passphrase" | "pfx"> {
+  /** Verify the server's certificate against `ca` (or the system's CAs). True by default. */
+  readonly rejectUnauthorized?: boolean;
+  /** TLS SNI server name, when it differs from the URL's host. */
+  readonly servername?: string;
+  /** Extra headers of the upgrade request (e.g. `authorization`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The `Origin` header of the upgrade request. */
+  readonly origin?: string;
+  /** Milliseconds to wait for the upgrade response. */
+  readonly handshakeTimeout?: number;
+  /** Largest message ws accepts, in bytes; defaults to `maxFrameBytes`. */
+  readonly maxPayload?: number;
+}
+
 export interface NodeWebSocketClientOptions extends Omit<WebSocketClientOptions, "WebSocket"> {
   /** Passed to ws's WebSocket; `maxPayload` defaults to `maxFrameBytes`, deflate is off. */
-  readonly wsOptions?: ClientOptions;
+  readonly wsOptions?: NodeWebSocketOptions;
 }
 
 /** A `WebSocketClientTransport` on the `ws` package, for Node versions without a global WebSocket. */

@@ -14,8 +14,8 @@ import { lwwRegister, set } from "@convergent/lww-register";
 import { embedded, embeddedUpdate } from "@convergent/or-map";
 import { encodeMessage, Keyspace, type SyncMessage } from "@convergent/sync";
 import fc from "fast-check";
-import { storeKey } from "../store/keys.js";
-import { StoreTypes } from "../store/types.js";
+import { storeKey } from "../../store/keys.js";
+import { StoreTypes } from "../../store/types.js";
 
 /** Every key a hostile valid frame writes starts with this; the guarded keys never do. */
 export const HOSTILE_PREFIX = "hostile/";
