@@ -39,12 +39,21 @@ export interface KeyspaceLimits {
    * billions of frames).
    */
   readonly maxOwnClaimAhead: number;
+  /**
+   * How far above an origin's highest dot that an entry here backs a relayed claim about that
+   * origin is believed, default 1,024. A replica reserves its dots in blocks and, after a
+   * restart, claims the unused rest of its last block, which no entry backs; a peer relaying
+   * that claim (after the replica is gone, say) must still be believed, or contexts never agree.
+   * Measured from backed dots, not from earlier claims, so repeated claims cannot ratchet.
+   */
+  readonly unbackedClaimSlack: number;
 }
 
 export const DEFAULT_KEYSPACE_LIMITS: KeyspaceLimits = Object.freeze({
   maxCloudDots: 1_000_000,
   maxOrigins: 60_000,
   maxOwnClaimAhead: 1_048_576,
+  unbackedClaimSlack: 1_024,
 });
 
 /** Dots held in the cloud. */

@@ -282,7 +282,17 @@ export class Keyspace {
   applyRemote(
     entries: readonly DottedEntry[],
     senderContext?: CausalContext,
-    options: { readonly restoring?: boolean } = {},
+    options: {
+      readonly restoring?: boolean;
+      /**
+       * The replica the batch comes from, when it is the peer itself speaking (a sync response
+       * or push it sent): its claims on its own dots are believed up to `maxOwnClaimAhead`
+       * above what this keyspace knows of them, since only it issues them. A restarted replica
+       * reserves its dots in blocks and claims the unused rest, which no entry backs; cutting
+       * that claim would leave every peer's context short of its own for good.
+       */
+      readonly sender?: ReplicaId;
+    } = {},
   ): string[] {
     // Only this replica issues its own dots, and it indexes each one when it writes. A peer
     // that sends one back, bound to some key, can be relaying it or forging it; indexing it
@@ -324,7 +334,7 @@ export class Keyspace {
     }
     if (senderContext !== undefined) {
       if (restoring) joinCausalContextInto(this.#context, senderContext);
-      else this.#joinClaim(senderContext, issued);
+      else this.#joinClaim(senderContext, issued, options.sender);
     }
     if (touched.length > 0) this.#emit({ origin: "remote", keys: changed, touched });
     return changed;
@@ -334,13 +344,16 @@ export class Keyspace {
    * Joins a sender's context, cut per origin to the highest dot this keyspace now knows (own
    * dots to what it issued), and its cloud part only while the cloud stays within its limit.
    */
-  #joinClaim(claim: CausalContext, issued: number): void {
+  #joinClaim(claim: CausalContext, issued: number, sender: ReplicaId | undefined): void {
     const cut = { dots: 0 };
-    const bounded = boundedContext(
-      claim,
-      (replica) => (replica === this.replica ? issued : maxCounter(this.#context, replica)),
-      cut,
-    );
+    const bound = (replica: ReplicaId): number => {
+      if (replica === this.replica) return issued;
+      const known = maxCounter(this.#context, replica);
+      if (replica === sender) return known + this.limits.maxOwnClaimAhead;
+      const backed = this.#index.get(replica)?.max ?? 0;
+      return Math.max(known, backed + this.limits.unbackedClaimSlack);
+    };
+    const bounded = boundedContext(claim, bound, cut);
     this.#bounds.claimsClamped += cut.dots;
     for (const [replica, counter] of bounded.versionVector) {
       if (counter > (this.#context.versionVector.get(replica) ?? 0)) {

@@ -13,6 +13,14 @@ export class OriginIndex<V> {
     return this.#keys.size;
   }
 
+  /**
+   * The highest seq ever indexed here (a seq is only removed when a higher one supersedes it,
+   * so this is the origin's highest dot this keyspace holds an entry for), or 0.
+   */
+  get max(): number {
+    return this.#seqs[this.#seqs.length - 1] ?? 0;
+  }
+
   get(seq: number): V | undefined {
     return this.#keys.get(seq);
   }

@@ -148,7 +148,13 @@ describe("item 1: no party advances this node's own counter", () => {
 
 describe("item 2: claims about other origins are bounded by the entries that back them", () => {
   test("a context claiming a far-future counter of another origin does not hide its writes", () => {
-    const { network, keyspace, send, engine } = setup();
+    // No slack, so the claim is cut exactly at the entries (the default slack is the next test).
+    const strict = new Keyspace({
+      replica: N,
+      registry: fixtureRegistry(),
+      limits: { unbackedClaimSlack: 0 },
+    });
+    const { network, keyspace, send, engine } = setup({}, strict);
     send({ kind: "sync-response", context: context([[V, 1_000_000]], [[V, [TOP]]]), entries: [] });
     network.advance(10);
     expect(maxCounter(keyspace.context, V)).toBe(0);
@@ -166,6 +172,24 @@ describe("item 2: claims about other origins are bounded by the entries that bac
     expect(keyspace.missing(victim.context)).toEqual([]);
     const wanted = victim.missing(keyspace.context).map((e) => e.key);
     expect(wanted).toEqual(["real-3"]);
+    engine.stop();
+  });
+
+  test("a relayed claim is believed up to unbackedClaimSlack above the origin's backed dots, no further", () => {
+    const { network, keyspace, send, engine } = setup();
+    const slack = DEFAULT_KEYSPACE_LIMITS.unbackedClaimSlack;
+    send({
+      kind: "sync-response",
+      context: context([[V, 1_000_000]]),
+      entries: [entry("v1", V, 1), entry("v3", V, 3)],
+    });
+    network.advance(10);
+    // A restarted replica's unused reservation block is believed when relayed...
+    expect(maxCounter(keyspace.context, V)).toBe(3 + slack);
+    // ...and claims cannot ratchet: the bound counts from backed dots, not from earlier claims.
+    send({ kind: "sync-response", context: context([[V, 1_000_000]]), entries: [] });
+    network.advance(10);
+    expect(maxCounter(keyspace.context, V)).toBe(3 + slack);
     engine.stop();
   });
 
@@ -193,7 +217,8 @@ describe("item 2: claims about other origins are bounded by the entries that bac
     });
     network.advance(10);
     expect(keyspace.has("a") && keyspace.has("b")).toBe(true);
-    expect(maxCounter(keyspace.context, V)).toBe(2);
+    // V is believed up to its backed dots plus the slack; this node's own counter to the window.
+    expect(maxCounter(keyspace.context, V)).toBe(2 + DEFAULT_KEYSPACE_LIMITS.unbackedClaimSlack);
     expect(maxCounter(keyspace.context, N)).toBe(DEFAULT_KEYSPACE_LIMITS.maxOwnClaimAhead);
     engine.stop();
   });

@@ -720,7 +720,7 @@ export class SyncEngine {
   }
 
   #applyResponse(peer: ReplicaId, response: SyncResponse): void {
-    applySyncResponse(this.keyspace, response);
+    applySyncResponse(this.keyspace, response, peer);
     this.#counters.syncResponsesApplied += 1;
     const state = this.#peer(peer);
     if (state.requestTimer !== undefined) {
@@ -750,7 +750,7 @@ export class SyncEngine {
           this.#buffered.splice(i, 1);
           this.#unbuffer(push);
           try {
-            this.keyspace.applyRemote(push.entries, push.covered);
+            this.keyspace.applyRemote(push.entries, push.covered, { sender: push.peer });
             this.#send(push.peer, { kind: "delta-ack", seq: push.seq });
           } catch (error) {
             this.#reject(push.peer, "causal-push", error);
@@ -795,7 +795,7 @@ export class SyncEngine {
       const covered = emptyCausalContext();
       for (const push of group) joinCausalContextInto(covered, push.covered);
       try {
-        this.keyspace.applyRemote(entries, covered);
+        this.keyspace.applyRemote(entries, covered, { sender: peer });
         for (const push of group) this.#send(peer, { kind: "delta-ack", seq: push.seq });
       } catch (error) {
         this.#reject(peer, "causal-push", error);

@@ -3,6 +3,7 @@
  * keyspace context; each answers the other's request with the keys holding a dot the requester
  * lacks and its own context. When both start at once, one round trip moves both directions.
  */
+import type { ReplicaId } from "@convergent/clocks";
 import {
   type CausalContext,
   cloneCausalContext,
@@ -48,6 +49,14 @@ export function contextBeyond(mine: CausalContext, theirs: CausalContext): Mutab
 }
 
 /** Applies a response atomically; returns the keys whose state changed. */
-export function applySyncResponse(keyspace: Keyspace, response: SyncResponse): string[] {
-  return keyspace.applyRemote(response.entries, response.context);
+export function applySyncResponse(
+  keyspace: Keyspace,
+  response: SyncResponse,
+  sender?: ReplicaId,
+): string[] {
+  return keyspace.applyRemote(
+    response.entries,
+    response.context,
+    sender === undefined ? {} : { sender },
+  );
 }
