@@ -132,7 +132,15 @@ describe("cluster-secret handshake", () => {
     const s = await server({ clusterSecret: SECRET });
     const a = client("a", s.transport.url()!, SECRET);
     const b = client("b", s.transport.url()!, SECRET, true);
-    await waitFor(() => s.transport.peers().length === 2, "both members");
+    // The server counts a member once it verified its proof; the member, once "accepted"
+    // arrives a moment later: wait for both sides.
+    await waitFor(
+      () =>
+        s.transport.peers().length === 2 &&
+        a.transport.peers().length === 1 &&
+        b.transport.peers().length === 1,
+      "both members, on both sides",
+    );
     expect(a.transport.peers()).toEqual([SERVER]);
     expect(b.transport.peers()).toEqual([SERVER]);
     expect(a.transport.send(SERVER, Uint8Array.of(1, 2))).toBe("queued");
