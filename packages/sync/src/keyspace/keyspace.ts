@@ -457,17 +457,19 @@ export class Keyspace {
   }
 
   /**
-   * A remote dot is bound to `record` unless another key already holds it, or the context
-   * already has it while the key is behind it: first binding wins (issue 12, item 7). Otherwise
-   * a junk key carrying another replica's dot would take that dot's index slot and hide the key
-   * the dot was issued for from every replica that syncs from here. An honest dot in the
-   * context is always bound to its key, or superseded there by a later dot of the same origin.
+   * A remote dot is bound to `record` unless another key already holds it: first binding wins
+   * (issue 12, item 7). Otherwise a junk key carrying another replica's dot would take that
+   * dot's index slot and hide the key the dot was issued for from every replica that syncs from
+   * here.
    */
   #indexRemoteDot(record: KeyRecord, d: Dot): boolean {
     const previous = seqOf(record, d.replica);
     if (d.counter <= previous) return false;
+    // First binding wins: a dot bound to another key stays there. A dot that is only in the
+    // context (a superseded dot, or one a peer claimed before any entry carried it) is bound:
+    // refusing it would hide the real key whose entry arrives after the claim.
     const bound = this.#index.get(d.replica)?.get(d.counter);
-    if (bound !== undefined || containsDot(this.#context, d)) {
+    if (bound !== undefined) {
       if (bound !== record) this.#bounds.bindingsRefused += 1;
       return false;
     }
