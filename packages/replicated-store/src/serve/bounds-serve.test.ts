@@ -168,17 +168,17 @@ test("items 2 and 7: far-future claims and junk keys for another replica do not 
   expect(await put(v, "real", "from the victim")).toBe(200);
   await eventually(
     async () => ((await get(node, "real")) === "from the victim" ? true : undefined),
-    10_000,
+    40_000,
     "the victim's write at the node",
   );
   // A fresh replica syncing from the node gets it too.
   const fresh = await start("f2", ["--peers", `${n}=${node.sync}`]);
   await eventually(
     async () => ((await get(fresh, "real")) === "from the victim" ? true : undefined),
-    10_000,
+    40_000,
     "the victim's write at a fresh replica",
   );
-}, 40_000);
+}, 100_000);
 
 test("item 5: an id that announced a context and left does not acknowledge writes at all", async () => {
   const n = replicaId("n3");
