@@ -3,13 +3,13 @@
  * keyspace context; each answers the other's request with the keys holding a dot the requester
  * lacks and its own context. When both start at once, one round trip moves both directions.
  */
-import type { ReplicaId } from "@convergent/clocks";
 import {
   type CausalContext,
   cloneCausalContext,
   containsDot,
   emptyCausalContext,
   type MutableCausalContext,
+  type ReplicaId,
 } from "@convergent/clocks";
 import type { Keyspace } from "../keyspace/keyspace.js";
 import type { SyncRequest, SyncResponse } from "./messages.js";
