@@ -7,6 +7,7 @@ import { codecSuite } from "./suites/codec.js";
 import { countersSuite } from "./suites/counters.js";
 import { lwwMapSuite } from "./suites/lww-map.js";
 import { orSetSuite } from "./suites/or-set.js";
+import { storeSuite } from "./suites/store.js";
 import { syncSuite } from "./suites/sync.js";
 
 const suites: Record<string, Suite> = {
@@ -16,6 +17,7 @@ const suites: Record<string, Suite> = {
   "lww-map": lwwMapSuite,
   codec: codecSuite,
   sync: syncSuite,
+  store: storeSuite,
 };
 
 const { values } = parseArgs({

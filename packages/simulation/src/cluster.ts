@@ -50,6 +50,7 @@ export class SimCluster {
   readonly #timeoutMs: number;
 
   readonly #sabotage: Sabotage;
+  readonly #deltaRowsOnly: boolean;
   readonly #maxEntriesPerFrame: number | undefined;
 
   constructor(
@@ -60,6 +61,7 @@ export class SimCluster {
     maxEntriesPerFrame?: number,
   ) {
     this.network = new SimulatedNetwork({ seed });
+    this.#deltaRowsOnly = seed % 2 === 0;
     this.#timeoutMs = timeoutMs;
     this.#sabotage = sabotage;
     this.#maxEntriesPerFrame = maxEntriesPerFrame;
@@ -84,6 +86,9 @@ export class SimCluster {
       scheduler: this.network.scheduler,
       now: () => EPOCH_MS + this.network.now() + slot.offsetMs,
       timeoutMs: this.#timeoutMs,
+      // Half the schedules keep every key as delta rows, so folds and recovery from deltas
+      // meet crashes; the other half use the default (small keys rewritten whole).
+      ...(this.#deltaRowsOnly ? { wholeStateBytes: 0 } : {}),
       ...(this.#sabotage.noCausalDelivery ? { causal: false } : {}),
       sync: {
         gossip: { intervalMs: 200 },

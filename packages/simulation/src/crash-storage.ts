@@ -34,6 +34,7 @@ export function crashableStorage(disk: MemoryDisk): CrashableStorage {
       // Copied now: the caller owns its buffers once write() returns.
       const copy = {
         entries: [...(batch.entries ?? [])].map(([k, v]) => [k, v?.slice() ?? null] as const),
+        deltas: [...(batch.deltas ?? [])].map(([k, v]) => [k, v.slice()] as const),
         meta: [...(batch.meta ?? [])].map(([k, v]) => [k, v.slice()] as const),
       };
       return Promise.resolve().then(() => (crashed ? never() : inner.write(copy)));

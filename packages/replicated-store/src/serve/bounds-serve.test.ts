@@ -21,6 +21,7 @@ import {
   encodeMessage,
   type SyncMessage,
   type WebSocketClientTransport,
+  wholeStateDeltas,
 } from "@convergent/sync";
 import { nodeWebSocketClient } from "@convergent/sync/websocket-node";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -162,7 +163,12 @@ test("items 2 and 7: far-future claims and junk keys for another replica do not 
   const mallory = await connect(node, n, replicaId("mallory"));
   mallory.send({ kind: "sync-response", context: context([[victim, 1_000_000_000]]), entries: [] });
   // Junk keys carrying the victim's first dots, pushed before the victim ever writes.
-  mallory.send({ kind: "delta-push", seq: 1, entries: [entry("junk-a", victim, 1_000_000_000)] });
+  mallory.send({
+    kind: "delta-push",
+    seq: 1,
+    deps: undefined,
+    entries: wholeStateDeltas([entry("junk-a", victim, 1_000_000_000)]),
+  });
   await settle(300);
   const v = await start(victim, ["--peers", `${n}=${node.sync}`]);
   expect(await put(v, "real", "from the victim")).toBe(200);
@@ -214,11 +220,12 @@ test("item 9 and item 10: a flood of requests and unmet causal pushes stay withi
   const pad = "p".repeat(100_000);
   for (let seq = 1; seq <= 300; seq++) {
     mallory.send({
-      kind: "causal-push",
+      kind: "delta-push",
       seq,
       deps: context([[replicaId("nobody"), 1_000_000]]),
-      covered: emptyCausalContext(),
-      entries: [entry(`unmet-${seq}-${pad}`.slice(0, 3000), replicaId("mallory"), seq)],
+      entries: wholeStateDeltas([
+        entry(`unmet-${seq}-${pad}`.slice(0, 3000), replicaId("mallory"), seq),
+      ]),
     });
   }
   await settle(1000);

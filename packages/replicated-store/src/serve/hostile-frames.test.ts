@@ -236,7 +236,8 @@ test("random and mutated frames from a handshaken client change nothing and are 
   // Still alive, still serving, every guarded key as it was.
   expect(a.process.running, a.process.stderr).toBe(true);
   expect(a.process.stderr).toBe("");
-  expect((await fetch(`${a.http}/health`)).status).toBe(200);
+  const health = await fetch(`${a.http}/health`);
+  expect(health.status, await health.text()).toBe(200);
   for (const [key, value] of guarded) expect(await get(a, key), key).toEqual(value);
   // The valid frames' keys arrived: the node was not just ignoring the connection. Their values
   // may differ from what was sent: a mutation that keeps a frame valid (a flipped bit in a

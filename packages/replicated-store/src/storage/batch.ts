@@ -1,20 +1,44 @@
 import { InvalidArgumentError } from "@convergent/core";
 import type { StorageBatch } from "./storage.js";
 
-/** The writes of one or more batches, merged: one value (or deletion) per key, the latest. */
+/**
+ * The writes of one or more batches, merged, in the batch's own form: applying `entries` (each
+ * also removing the key's stored deltas), then appending `deltas`, has the effect of applying
+ * the merged batches one after the other.
+ */
 export interface Group {
+  /** One state row (or deletion) per key, the latest. */
   readonly entries: Map<string, Uint8Array | null>;
+  /** Per key, the delta rows to append after `entries` applied, oldest first. */
+  readonly deltas: Map<string, Uint8Array[]>;
   readonly meta: Map<string, Uint8Array>;
 }
 
-export const emptyGroup = (): Group => ({ entries: new Map(), meta: new Map() });
+export const emptyGroup = (): Group => ({ entries: new Map(), deltas: new Map(), meta: new Map() });
 
 export const isEmptyGroup = (group: Group): boolean =>
-  group.entries.size === 0 && group.meta.size === 0;
+  group.entries.size === 0 && group.deltas.size === 0 && group.meta.size === 0;
 
-/** Later writes win: merging in issue order keeps only the newest value per key. */
+function appendDelta(target: Group, key: string, delta: Uint8Array): void {
+  const rows = target.deltas.get(key);
+  if (rows === undefined) target.deltas.set(key, [delta]);
+  else rows.push(delta);
+}
+
+/**
+ * Merges a later group into an earlier one. A state write in `source` would remove every delta
+ * row of its key, including those `target` was about to append, so they are dropped here; the
+ * deltas of `source` then go after whatever of `target`'s remains.
+ */
 export function mergeInto(target: Group, source: Group): void {
-  for (const [key, value] of source.entries) target.entries.set(key, value);
+  for (const [key, value] of source.entries) {
+    target.entries.set(key, value);
+    target.deltas.delete(key);
+  }
+  // One row at a time: a spread of a long list into push() could overflow the call stack.
+  for (const [key, rows] of source.deltas) {
+    for (const delta of rows) appendDelta(target, key, delta);
+  }
   for (const [name, value] of source.meta) target.meta.set(name, value);
 }
 
@@ -65,7 +89,7 @@ function pair(item: unknown, what: string): readonly [unknown, unknown] {
  */
 export function normalizeBatch(batch: StorageBatch): Group {
   if (batch === null || typeof batch !== "object") {
-    throw new InvalidArgumentError("a batch must be an object { entries?, meta? }");
+    throw new InvalidArgumentError("a batch must be an object { entries?, deltas?, meta? }");
   }
   const group = emptyGroup();
   for (const item of pairs(batch.entries, "entries")) {
@@ -75,6 +99,15 @@ export function normalizeBatch(batch: StorageBatch): Group {
       throw new InvalidArgumentError(`entry ${JSON.stringify(name)} must be a Uint8Array or null`);
     }
     group.entries.set(name, value === null ? null : copyBytes(value));
+  }
+  // A batch's deltas apply after its entries, so its own state writes never remove them.
+  for (const item of pairs(batch.deltas, "deltas")) {
+    const [key, value] = pair(item, "deltas");
+    const name = checkName(key, "a delta key");
+    if (!isBytes(value)) {
+      throw new InvalidArgumentError(`a delta of ${JSON.stringify(name)} must be a Uint8Array`);
+    }
+    appendDelta(group, name, copyBytes(value));
   }
   for (const item of pairs(batch.meta, "meta")) {
     const [key, value] = pair(item, "meta");

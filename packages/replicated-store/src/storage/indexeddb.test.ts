@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { INDEXEDDB_SCHEMA_VERSION } from "./indexeddb.js";
 import { memoryStorage } from "./memory.js";
 import { bundle } from "./test-support/bundle.js";
 import { storageConformance } from "./test-support/conformance.js";
@@ -86,7 +87,8 @@ afterAll(async () => {
   if (http !== undefined) await new Promise((resolve) => http.close(resolve));
 });
 
-// The case names come from the suite itself; the cases run in the page.
+// The case names come from the suite itself; the cases run in the page, whose harness has
+// every capability a case can require (so none is skipped there).
 for (const { name } of storageConformance(() => ({ open: () => memoryStorage() }))) {
   test(`indexeddb (chromium): ${name}`, async () => {
     const result = (await conformance).find((candidate) => candidate.name === name);
@@ -101,7 +103,8 @@ test("indexeddb (chromium): awaited writes survive a page reload without close",
   expect(commits).toBeGreaterThanOrEqual(2);
   await openPage();
   expect(await tests(page).call("load", "reload")).toEqual({
-    entries: { a: [1], c: [3] },
+    entries: { a: [1], c: [3], d: [4] },
+    deltas: { a: [[10], [11]], d: [[41]] },
     meta: { hlc: [8] },
     allUint8Array: true,
   });
@@ -129,6 +132,7 @@ test("indexeddb (chromium): a database from a newer schema is refused, left at i
 test("indexeddb (chromium): commits ask for strict durability; an aborted commit rejects its group", async () => {
   await conformance;
   expect(await tests(page).call("failedCommit", "failed-commit")).toEqual({
+    deltas: { before: [[9]] },
     durabilities: ["strict", "strict"],
     outcomes: ["STORAGE_WRITE_FAILED", "STORAGE_WRITE_FAILED"],
     keys: ["after", "before"],
@@ -141,5 +145,21 @@ test("indexeddb (chromium): deleteIndexedDbStorage removes a tab's database, clo
   expect(await tests(page).call("deleteStorage", "gone")).toEqual({
     listedAfter: false,
     writeAfter: "STORAGE_CLOSED",
+    reopenedHolds: 0,
+  });
+}, 30_000);
+
+test("indexeddb (chromium): a version-1 database (before delta rows) upgrades at open, keeping its data", async () => {
+  await conformance;
+  expect(INDEXEDDB_SCHEMA_VERSION).toBe(2);
+  const before = { entries: { a: [1, 2], b: [3] }, meta: { hlc: [7] }, allUint8Array: true };
+  expect(await tests(page).call("upgradeFromVersion1", "from-v1")).toEqual({
+    upgraded: { ...before, deltas: {} },
+    after: {
+      ...before,
+      entries: { a: [1, 2], b: [4] },
+      deltas: { a: [[5]], b: [[8]], new: [[6]] },
+    },
+    version: 2,
   });
 }, 30_000);

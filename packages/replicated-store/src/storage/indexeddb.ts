@@ -1,8 +1,9 @@
 /**
  * Durable storage in a browser's IndexedDB. Each group is one readwrite transaction over the
- * "entries" and "meta" object stores, requested with `durability: "strict"` (flushed to disk
- * before `complete` fires, where the browser supports the hint), and a write resolves on that
- * `complete` event. IndexedDB transactions are atomic, so a torn group is never visible.
+ * "entries", "deltas" and "meta" object stores, requested with `durability: "strict"` (flushed
+ * to disk before `complete` fires, where the browser supports the hint), and a write resolves
+ * on that `complete` event. IndexedDB transactions are atomic, so a torn group (a fold whose
+ * state row was written but whose deltas were not removed, say) is never visible.
  */
 import { storageAdapter } from "./adapter.js";
 import { StorageClosedError, StorageCorruptError, StorageSchemaError } from "./errors.js";
@@ -16,9 +17,22 @@ export interface IndexedDbStorageOptions {
 }
 
 /** The IndexedDB version is the schema version; a newer database fails to open (VersionError). */
-export const INDEXEDDB_SCHEMA_VERSION = 1;
+export const INDEXEDDB_SCHEMA_VERSION = 2;
 const ENTRIES = "entries";
 const META = "meta";
+/**
+ * Delta rows as `{ key, value }` records under a generated, increasing primary key, so a read
+ * of the whole store returns each key's rows in append order. The index finds a key's rows
+ * when its state row is written or deleted.
+ */
+const DELTAS = "deltas";
+const DELTAS_BY_KEY = "by-key";
+const STORES = [ENTRIES, DELTAS, META];
+
+interface DeltaRecord {
+  readonly key: string;
+  readonly value: Uint8Array;
+}
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -53,10 +67,14 @@ function open(
         req.result.createObjectStore(ENTRIES);
         req.result.createObjectStore(META);
       }
+      if (event.oldVersion < 2) {
+        const deltas = req.result.createObjectStore(DELTAS, { autoIncrement: true });
+        deltas.createIndex(DELTAS_BY_KEY, "key");
+      }
     };
     req.onsuccess = () => {
       const db = req.result;
-      if (!db.objectStoreNames.contains(ENTRIES) || !db.objectStoreNames.contains(META)) {
+      if (!STORES.every((store) => db.objectStoreNames.contains(store))) {
         db.close();
         reject(new StorageCorruptError(`IndexedDB database "${name}" lacks its object stores`));
         return;
@@ -106,6 +124,41 @@ async function readStore(tx: IDBTransaction, store: string): Promise<Map<string,
   return result;
 }
 
+const isDeltaRecord = (record: unknown): record is DeltaRecord =>
+  typeof record === "object" &&
+  record !== null &&
+  typeof (record as Partial<DeltaRecord>).key === "string" &&
+  (record as Partial<DeltaRecord>).value instanceof Uint8Array;
+
+/** Each key's delta rows, oldest first: `getAll` returns records in primary key order. */
+async function readDeltas(tx: IDBTransaction): Promise<Map<string, Uint8Array[]>> {
+  const records = await request(tx.objectStore(DELTAS).getAll());
+  const result = new Map<string, Uint8Array[]>();
+  for (const record of records as unknown[]) {
+    if (!isDeltaRecord(record)) {
+      throw new StorageCorruptError(
+        `IndexedDB store "${DELTAS}" holds a record that is not { key: string, value: Uint8Array }`,
+      );
+    }
+    const rows = result.get(record.key);
+    if (rows === undefined) result.set(record.key, [record.value]);
+    else rows.push(record.value);
+  }
+  return result;
+}
+
+/**
+ * Removes every delta row stored for `key` when the request's turn comes. Rows appended by
+ * requests placed after this one are not among those found, so they stay.
+ */
+function deleteDeltasOf(deltas: IDBObjectStore, key: string): void {
+  const found = deltas.index(DELTAS_BY_KEY).getAllKeys(IDBKeyRange.only(key));
+  // An exception thrown here aborts the transaction (IndexedDB, "fire a success event").
+  found.onsuccess = () => {
+    for (const primaryKey of found.result) deltas.delete(primaryKey);
+  };
+}
+
 export function indexedDbStorage(options: IndexedDbStorageOptions): StorageAdapter {
   const factory = options.indexedDB ?? globalThis.indexedDB;
   let replaced = false;
@@ -128,13 +181,18 @@ export function indexedDbStorage(options: IndexedDbStorageOptions): StorageAdapt
   return storageAdapter({
     async commit(group) {
       const db = await connection();
-      const tx = db.transaction([ENTRIES, META], "readwrite", { durability: "strict" });
+      const tx = db.transaction(STORES, "readwrite", { durability: "strict" });
       const done = transactionDone(tx);
       try {
         const entries = tx.objectStore(ENTRIES);
+        const deltas = tx.objectStore(DELTAS);
         for (const [key, value] of group.entries) {
+          deleteDeltasOf(deltas, key);
           if (value === null) entries.delete(key);
           else entries.put(value, key);
+        }
+        for (const [key, rows] of group.deltas) {
+          for (const value of rows) deltas.add({ key, value } satisfies DeltaRecord);
         }
         const meta = tx.objectStore(META);
         for (const [name, value] of group.meta) meta.put(value, name);
@@ -149,9 +207,13 @@ export function indexedDbStorage(options: IndexedDbStorageOptions): StorageAdapt
     schedule: (drain) => queueMicrotask(drain),
     async read(): Promise<StorageSnapshot> {
       const db = await connection();
-      const tx = db.transaction([ENTRIES, META], "readonly");
-      const [entries, meta] = await Promise.all([readStore(tx, ENTRIES), readStore(tx, META)]);
-      return { entries, meta };
+      const tx = db.transaction(STORES, "readonly");
+      const [entries, deltas, meta] = await Promise.all([
+        readStore(tx, ENTRIES),
+        readDeltas(tx),
+        readStore(tx, META),
+      ]);
+      return { entries, deltas, meta };
     },
     async release() {
       const db = await opened.catch(() => null);

@@ -1,8 +1,8 @@
 /**
  * Real crashes: a child Node process writes through SQLite storage and prints every write whose
  * promise resolved; the parent SIGKILLs it at a random moment, reopens the file, and checks
- * that every reported write is there and that no batch is torn. The rounds share one file, so
- * each child also recovers what the previous one left.
+ * that every reported write is there and that no batch is torn, delta rows and folds included.
+ * The rounds share one file, so each child also recovers what the previous one left.
  */
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
 import { sqliteStorage } from "./sqlite.js";
 import { bundle } from "./test-support/bundle.js";
+import { deltaKeyProblems } from "./test-support/crash-deltas.js";
 import { tempDirectory } from "./test-support/temp-files.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,12 +71,14 @@ const sameBytes = (a: Uint8Array, b: Uint8Array | undefined) =>
 const u32At = (bytes: Uint8Array | undefined) =>
   bytes === undefined ? undefined : new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
 
-test("a SIGKILLed writer never loses a resolved write and never leaves a torn batch", async () => {
+test("a SIGKILLed writer never loses a resolved write or fold and never leaves a torn batch", async () => {
   const code = await bundle(join(here, "test-support", "crash-child.ts"), "node", ["libsql"]);
   const dir = tempDirectory("crash");
   const path = join(dir.path, "replica.db");
   let maxReported = -1;
   let totalReported = 0;
+  let folds = 0;
+  let deltaRows = 0;
   try {
     for (let round = 0; round < 5; round += 1) {
       const threshold = 50 + Math.floor(Math.random() * 2000);
@@ -88,7 +91,8 @@ test("a SIGKILLed writer never loses a resolved write and never leaves a torn ba
       maxReported = Math.max(maxReported, ...reported);
 
       const storage = sqliteStorage({ path });
-      const { entries, meta } = await storage.load();
+      const snapshot = await storage.load();
+      const { entries, meta } = snapshot;
       await storage.close();
 
       // Groups commit in issue order, so what survived is exactly batches 0 .. next - 1.
@@ -106,9 +110,17 @@ test("a SIGKILLed writer never loses a resolved write and never leaves a torn ba
       expect(entries.has(`w${next}`) || entries.has(`w${next}.twin`)).toBe(false);
       const markers = [...entries.keys()].filter((key) => key.startsWith("tmp"));
       expect(markers).toEqual([`tmp${next - 1}`]);
-      expect(entries.size).toBe(2 * next + 1);
+      const batchKeys = [...entries.keys()].filter((key) => /^(w|tmp)\d/.test(key));
+      expect(batchKeys).toHaveLength(2 * next + 1);
+      // Every delta and fold of batches 0 .. next - 1, each exactly once, and none after.
+      expect(deltaKeyProblems(snapshot, next)).toEqual([]);
+      folds += [...entries.keys()].filter((key) => /^d\d/.test(key)).length;
+      deltaRows += [...snapshot.deltas.values()].reduce((sum, rows) => sum + rows.length, 0);
     }
     expect(totalReported).toBeGreaterThan(0);
+    // The rounds did exercise both: keys with state rows (folds) and delta rows left to fold.
+    expect(folds).toBeGreaterThan(0);
+    expect(deltaRows).toBeGreaterThan(0);
   } finally {
     dir.remove();
   }

@@ -10,12 +10,19 @@ import { column, type SqliteDatabase } from "./sqlite-driver.js";
 
 export const ENTRIES_TABLE = "convergent_entries";
 export const META_TABLE = "convergent_meta";
+export const DELTAS_TABLE = "convergent_deltas";
 const SCHEMA_TABLE = "convergent_schema";
 
 /** `MIGRATIONS[v]` moves a file from schema version v to v + 1. */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE ${ENTRIES_TABLE} (key BLOB PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
    CREATE TABLE ${META_TABLE} (name BLOB PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;`,
+  // Issue 13: a write appends a delta row instead of rewriting the key's state row. `seq` is
+  // the rowid: a new row gets one above the largest present, so a key's rows sort in append
+  // order even after older rows were removed (AUTOINCREMENT's never-reuse is not needed). The
+  // index serves the removal of a key's rows when its state row is written or deleted.
+  `CREATE TABLE ${DELTAS_TABLE} (seq INTEGER PRIMARY KEY, key BLOB NOT NULL, value BLOB NOT NULL);
+   CREATE INDEX ${DELTAS_TABLE}_by_key ON ${DELTAS_TABLE} (key, seq);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -61,7 +68,7 @@ export function prepareSchema(db: SqliteDatabase): void {
         SCHEMA_VERSION,
       );
     }
-    for (const table of [ENTRIES_TABLE, META_TABLE]) {
+    for (const table of [ENTRIES_TABLE, META_TABLE, DELTAS_TABLE]) {
       if (!tableExists(db, table)) {
         throw new StorageCorruptError(`schema version ${version} but table ${table} is missing`);
       }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -11,10 +11,32 @@ import { SCHEMA_VERSION } from "./sqlite-schema.js";
 import { storageConformance } from "./test-support/conformance.js";
 import { tempDirectory } from "./test-support/temp-files.js";
 
+/**
+ * Through a second connection, a trigger that aborts every insert of a delta row: the storage's
+ * next transaction sees it and fails after its state writes and delta removals already ran.
+ */
+function failDeltaAppendsOn(path: string) {
+  return async () => {
+    const side = new Database(path);
+    side.exec(
+      "CREATE TRIGGER fail_delta_appends BEFORE INSERT ON convergent_deltas " +
+        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+    );
+    return async () => {
+      side.exec("DROP TRIGGER fail_delta_appends");
+      side.close();
+    };
+  };
+}
+
 for (const { name, run } of storageConformance(() => {
   const dir = tempDirectory("sqlite");
   const path = join(dir.path, "replica.db");
-  return { open: () => sqliteStorage({ path }), dispose: async () => dir.remove() };
+  return {
+    open: () => sqliteStorage({ path }),
+    dispose: async () => dir.remove(),
+    failDeltaAppends: failDeltaAppendsOn(path),
+  };
 })) {
   test(`sqlite (path): ${name}`, run);
 }
@@ -22,10 +44,12 @@ for (const { name, run } of storageConformance(() => {
 // The same suite through a Database the caller opened (the better-sqlite3-compatible path).
 for (const { name, run } of storageConformance(() => {
   const dir = tempDirectory("sqlite-db");
+  const path = join(dir.path, "replica.db");
   const databases: Database.Database[] = [];
   return {
+    failDeltaAppends: failDeltaAppendsOn(path),
     open() {
-      const database = new Database(join(dir.path, "replica.db"));
+      const database = new Database(path);
       databases.push(database);
       return sqliteStorage({ database });
     },
@@ -122,6 +146,65 @@ test("sqlite: rows of the wrong shape make load reject with StorageCorruptError"
   await sqliteStorage({ path: badName }).close();
   inspect(badName).exec("INSERT INTO convergent_meta (name, value) VALUES (X'FF', X'01')");
   await expect(sqliteStorage({ path: badName }).load()).rejects.toThrow(/not UTF-8/);
+
+  const textDelta = dbPath();
+  await sqliteStorage({ path: textDelta }).close();
+  inspect(textDelta).exec("INSERT INTO convergent_deltas (key, value) VALUES (X'6B', 'text')");
+  await expect(sqliteStorage({ path: textDelta }).load()).rejects.toThrow(StorageCorruptError);
+
+  const badDeltaKey = dbPath();
+  await sqliteStorage({ path: badDeltaKey }).close();
+  inspect(badDeltaKey).exec("INSERT INTO convergent_deltas (key, value) VALUES (X'FE', X'01')");
+  await expect(sqliteStorage({ path: badDeltaKey }).load()).rejects.toThrow(/not UTF-8/);
+});
+
+test("sqlite: a file whose delta table is missing is refused with StorageCorruptError", async () => {
+  const path = dbPath();
+  await sqliteStorage({ path }).close();
+  inspect(path).exec("DROP TABLE convergent_deltas");
+  expect(() => sqliteStorage({ path })).toThrow(/convergent_deltas is missing/);
+});
+
+test("sqlite: a schema-1 file (fixtures/release-0.sqlite) migrates to 2 at open, keeping every row", async () => {
+  const path = dbPath();
+  copyFileSync(new URL("../store/fixtures/release-0.sqlite", import.meta.url), path);
+  const rows = (table: string, name: string) =>
+    inspect(path).prepare(`SELECT ${name} AS name, value FROM ${table} ORDER BY ${name}`).all();
+  const entriesBefore = rows("convergent_entries", "key");
+  const metaBefore = rows("convergent_meta", "name");
+  expect(inspect(path).prepare("SELECT version FROM convergent_schema").all()).toEqual([
+    { version: 1 },
+  ]);
+  expect(entriesBefore.length).toBeGreaterThan(0);
+
+  const storage = sqliteStorage({ path });
+  const snapshot = await storage.load();
+  expect(inspect(path).prepare("SELECT version FROM convergent_schema").all()).toEqual([
+    { version: SCHEMA_VERSION },
+  ]);
+  expect(SCHEMA_VERSION).toBe(2);
+  expect(rows("convergent_entries", "key")).toEqual(entriesBefore);
+  expect(rows("convergent_meta", "name")).toEqual(metaBefore);
+  expect(snapshot.entries.size).toBe(entriesBefore.length);
+  expect(snapshot.meta.size).toBe(metaBefore.length);
+  expect(snapshot.deltas.size).toBe(0);
+  const indexes = inspect(path)
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'convergent_deltas'",
+    )
+    .all();
+  expect(indexes).toEqual([{ name: "convergent_deltas_by_key" }]);
+
+  // The migrated file takes deltas and folds, and a second open does not migrate again.
+  const [key, value] = [...snapshot.entries][0]!;
+  await storage.write({ deltas: [[key, bytes(1)]] });
+  await storage.write({ entries: [[key, value]], deltas: [[key, bytes(2)]] });
+  await storage.close();
+  const again = sqliteStorage({ path });
+  const after = await again.load();
+  await again.close();
+  expect(after.deltas).toEqual(new Map([[key, [bytes(2)]]]));
+  expect(after.entries).toEqual(snapshot.entries);
 });
 
 test("sqlite: a failed commit rejects its whole group, stores none of it, and later writes work", async () => {
@@ -129,8 +212,9 @@ test("sqlite: a failed commit rejects its whole group, stores none of it, and la
   const database = new Database(path);
   cleanups.unshift(() => database.close());
   const storage = sqliteStorage({ database });
-  await storage.write({ entries: [["before", bytes(1)]] });
-  // Fails the transaction midway, after other rows of the same group were already inserted.
+  await storage.write({ entries: [["before", bytes(1)]], deltas: [["before", bytes(9)]] });
+  // Fails the transaction midway, after other rows of the same group were already inserted
+  // (and the deltas of "before" already removed by its delete).
   database.exec(
     "CREATE TRIGGER poison BEFORE INSERT ON convergent_entries WHEN NEW.key = CAST('poison' AS BLOB) " +
       "BEGIN SELECT RAISE(ABORT, 'poisoned row'); END",
@@ -156,6 +240,7 @@ test("sqlite: a failed commit rejects its whole group, stores none of it, and la
   expect(storage.commits).toBe(1);
   const after = await storage.load();
   expect([...after.entries.keys()]).toEqual(["before"]);
+  expect(after.deltas).toEqual(new Map([["before", [bytes(9)]]]));
   expect(after.meta.size).toBe(0);
 
   await storage.write({ entries: [["after", bytes(5)]] });

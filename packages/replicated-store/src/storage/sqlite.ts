@@ -12,7 +12,7 @@ import { storageAdapter } from "./adapter.js";
 import { emptyGroup, type Group } from "./batch.js";
 import { StorageCorruptError } from "./errors.js";
 import { blobColumn, column, type SqliteDatabase } from "./sqlite-driver.js";
-import { ENTRIES_TABLE, META_TABLE, prepareSchema } from "./sqlite-schema.js";
+import { DELTAS_TABLE, ENTRIES_TABLE, META_TABLE, prepareSchema } from "./sqlite-schema.js";
 import type { StorageAdapter } from "./storage.js";
 
 export type { SqliteDatabase, SqliteStatement, SqliteTransaction } from "./sqlite-driver.js";
@@ -86,6 +86,22 @@ function readTable(db: SqliteDatabase, table: string, nameColumn: string): Map<s
   return result;
 }
 
+/** Each key's delta rows, oldest first: in `seq` order, which is append order. */
+function readDeltas(db: SqliteDatabase): Map<string, Uint8Array[]> {
+  const result = new Map<string, Uint8Array[]>();
+  for (const row of db.prepare(`SELECT key, value FROM ${DELTAS_TABLE} ORDER BY seq`).all()) {
+    const key = decodeName(
+      blobColumn(column(row, "key", DELTAS_TABLE), DELTAS_TABLE),
+      DELTAS_TABLE,
+    );
+    const delta = blobColumn(column(row, "value", DELTAS_TABLE), `${DELTAS_TABLE} value of ${key}`);
+    const rows = result.get(key);
+    if (rows === undefined) result.set(key, [delta]);
+    else rows.push(delta);
+  }
+  return result;
+}
+
 const NOT_A_DATABASE = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT"]);
 
 function configure(db: SqliteDatabase): void {
@@ -123,14 +139,23 @@ export function sqliteStorage(options: SqliteStorageOptions): StorageAdapter {
   const putEntry = db.prepare(`INSERT OR REPLACE INTO ${ENTRIES_TABLE} (key, value) VALUES (?, ?)`);
   const deleteEntry = db.prepare(`DELETE FROM ${ENTRIES_TABLE} WHERE key = ?`);
   const putMeta = db.prepare(`INSERT OR REPLACE INTO ${META_TABLE} (name, value) VALUES (?, ?)`);
+  const appendDelta = db.prepare(`INSERT INTO ${DELTAS_TABLE} (key, value) VALUES (?, ?)`);
+  const deleteDeltas = db.prepare(`DELETE FROM ${DELTAS_TABLE} WHERE key = ?`);
 
   let group: Group = emptyGroup();
   const apply = db.transaction(() => {
+    // One array argument: libsql reads a lone object argument (a Uint8Array is one) as named
+    // parameters; both drivers take an array as positional parameters.
     for (const [key, value] of group.entries) {
-      // One array argument: libsql reads a lone object argument (a Uint8Array is one) as
-      // named parameters; both drivers take an array as positional parameters.
-      if (value === null) deleteEntry.run([encoder.encode(key)]);
-      else putEntry.run([encoder.encode(key), value]);
+      const name = encoder.encode(key);
+      // The new state row (or its absence) supersedes every delta stored for the key.
+      deleteDeltas.run([name]);
+      if (value === null) deleteEntry.run([name]);
+      else putEntry.run([name, value]);
+    }
+    for (const [key, rows] of group.deltas) {
+      const name = encoder.encode(key);
+      for (const delta of rows) appendDelta.run([name, delta]);
     }
     for (const [name, value] of group.meta) putMeta.run([encoder.encode(name), value]);
   });
@@ -148,6 +173,7 @@ export function sqliteStorage(options: SqliteStorageOptions): StorageAdapter {
     schedule: (drain) => setImmediate(drain),
     read: () => ({
       entries: readTable(db, ENTRIES_TABLE, "key"),
+      deltas: readDeltas(db),
       meta: readTable(db, META_TABLE, "name"),
     }),
     release() {

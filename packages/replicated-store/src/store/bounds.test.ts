@@ -5,7 +5,13 @@
  */
 import { emptyCausalContext, maxCounter, type ReplicaId, replicaId } from "@convergent/clocks";
 import { InvalidArgumentError } from "@convergent/core";
-import { encodeMessage, Keyspace, TypeRegistry, VirtualScheduler } from "@convergent/sync";
+import {
+  encodeMessage,
+  Keyspace,
+  TypeRegistry,
+  VirtualScheduler,
+  wholeStateDeltas,
+} from "@convergent/sync";
 import { describe, expect, test } from "vitest";
 import { MemoryDisk, memoryStorage } from "../storage/memory.js";
 import { AckTracker } from "./acks.js";
@@ -198,10 +204,14 @@ describe("reserved-prefix and mistyped keys from a peer (item 8)", () => {
       ];
       mallory.send(
         a.id,
-        encodeMessage({ kind: "delta-push", seq: i + 1, entries }, registry, {
-          sender: replicaId("mallory"),
-          receiver: a.id,
-        }),
+        encodeMessage(
+          { kind: "delta-push", seq: i + 1, deps: undefined, entries: wholeStateDeltas(entries) },
+          registry,
+          {
+            sender: replicaId("mallory"),
+            receiver: a.id,
+          },
+        ),
       );
     }
     await c.run(50);

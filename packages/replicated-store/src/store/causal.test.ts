@@ -2,6 +2,7 @@
  * Causal delivery through the store: on a network that reorders (a slow link from a to c), an
  * effect written at b after reading a's cause must never be visible at c before the cause, to
  * subscribers or to reads at any level. The control run (causal: false) shows the anomaly.
+ * Relays are off: b would otherwise forward the cause to c at once, ahead of its own effect.
  */
 import type { ReplicaId } from "@convergent/clocks";
 import { latency } from "@convergent/sync";
@@ -10,7 +11,7 @@ import { storeKey } from "./keys.js";
 import { cluster } from "./test-support/cluster.js";
 
 async function scenario(causal: boolean) {
-  const c = await cluster(3, { causal, sync: { gossip: { intervalMs: 2000 } } });
+  const c = await cluster(3, { causal, sync: { gossip: { intervalMs: 2000 }, relay: false } });
   const [a, b, cc] = c.replicas as NonNullable<(typeof c.replicas)[0]>[];
   const [ia, , ic] = c.ids as [ReplicaId, ReplicaId, ReplicaId];
   c.network.setLink(ia, ic, { latency: latency.fixed(300) }, false);

@@ -18,8 +18,9 @@ function deafen(c: Awaited<ReturnType<typeof cluster>>, to: ReplicaId, from: rea
 describe("writes", () => {
   test("quorum write on the majority side, then a quorum read from another majority replica sees it", async () => {
     // N = 5, e cut off. d never hears a (pushes from a are lost), so it lacks the write unless
-    // the quorum read fetches it from the replicas that acknowledged it.
-    const c = await cluster(5, { sync: { gossip: false } });
+    // the quorum read fetches it from the replicas that acknowledged it (no relays, which would
+    // bring it over b or c).
+    const c = await cluster(5, { sync: { gossip: false, relay: false } });
     const [a, , , d] = c.replicas;
     const [ia, ib, ic, id, ie] = c.ids as [ReplicaId, ReplicaId, ReplicaId, ReplicaId, ReplicaId];
     c.network.partition([[ia, ib, ic, id], [ie]]);

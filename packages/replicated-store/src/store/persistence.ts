@@ -1,6 +1,7 @@
 /**
  * How a replica's keyspace lies in its StorageAdapter: per key, the key's state and keyspace
- * dots as a one-entry sync frame; in meta, the keyspace causal context, the HLC's last
+ * dots as a one-entry sync frame, and the delta rows appended since (each the same frame of a
+ * delta with the latest dot per origin it holds; recovery joins them into the state); in meta, the keyspace causal context, the HLC's last
  * timestamp, the replica id, and the dot reservation mark. Frames use fixed endpoint ids so the
  * bytes do not depend on which replica wrote them, and are read back under the same validation
  * as frames from the network.
@@ -24,7 +25,8 @@ import {
   type Keyspace,
   type TypeRegistry,
 } from "@convergent/sync";
-import type { StorageAdapter, StorageBatch } from "../storage/storage.js";
+import type { StorageAdapter } from "../storage/storage.js";
+import type { DeltaLog } from "./delta-log.js";
 import { migrateLayout1 } from "./legacy-layout.js";
 import type { StoreTypes } from "./types.js";
 
@@ -102,8 +104,9 @@ export async function recover(
   keyspace: Keyspace,
   self: ReplicaId,
   types: StoreTypes,
+  log: DeltaLog,
 ): Promise<Recovered> {
-  const { entries, meta } = await storage.load();
+  const { entries, deltas, meta } = await storage.load();
   const owner = meta.get(META.replica);
   if (owner !== undefined && untext.decode(owner) !== self) {
     throw new InvalidArgumentError(
@@ -126,6 +129,13 @@ export async function recover(
     await storage.write({ entries: batch, meta: [[META.layout, u53(LAYOUT)]] });
     decoded = migrated.entries;
   } else decoded = [...entries.values()].map((bytes) => decodeEntry(registry, bytes));
+  decoded.push(...joinDeltaRows(registry, deltas));
+  for (const [key, rows] of deltas) {
+    let bytes = 0;
+    for (const row of rows) bytes += row.length;
+    log.recovered(key, entries.get(key)?.length ?? 0, bytes);
+  }
+  for (const [key, bytes] of entries) if (!deltas.has(key)) log.recovered(key, bytes.length, 0);
   const storedContext = meta.get(META.context);
   const stored =
     storedContext === undefined ? emptyCausalContext() : decodeContext(registry, storedContext);
@@ -143,6 +153,39 @@ export async function recover(
     dotMark,
     keys: decoded.length,
   };
+}
+
+/**
+ * Each key's delta rows joined into one entry, with the latest dot per origin of any row: one
+ * join into the stored state per key at recovery, not one per row (a join compares against the
+ * whole state). Joining into a copy of the first row costs the size of the rows.
+ */
+function joinDeltaRows(
+  registry: TypeRegistry,
+  deltas: ReadonlyMap<string, readonly Uint8Array[]>,
+): DottedEntry[] {
+  const joined: DottedEntry[] = [];
+  for (const [key, rows] of deltas) {
+    let state: unknown;
+    let tag = "";
+    const dots = new Map<ReplicaId, number>();
+    for (const bytes of rows) {
+      const row = decodeEntry(registry, bytes);
+      if (row.key !== key) throw new InvalidArgumentError("a stored delta row names another key");
+      const type = registry.get(row.tag);
+      if (type === undefined || (state !== undefined && row.tag !== tag)) {
+        throw new InvalidArgumentError(`stored delta rows of ${JSON.stringify(key)} disagree`);
+      }
+      state = state === undefined ? type.clone(row.state) : type.joinInto(state, row.state);
+      tag = row.tag;
+      for (const d of row.dots)
+        if (d.counter > (dots.get(d.replica) ?? 0)) dots.set(d.replica, d.counter);
+    }
+    if (state === undefined) continue;
+    const list = [...dots].map(([replica, counter]) => ({ replica, counter }));
+    joined.push({ key, tag, state, dots: list });
+  }
+  return joined;
 }
 
 /**
@@ -188,27 +231,19 @@ function backedContext(
   return boundedContext(stored, (replica) => (replica === self ? own : Number.MAX_SAFE_INTEGER));
 }
 
-/** The batch that makes `keys` (and the replica's context and clock) durable. */
-export function persistBatch(options: {
-  readonly keyspace: Keyspace;
-  readonly keys: Iterable<string>;
-  readonly hlc: HlcTimestamp;
-  readonly dotMark: number | undefined;
-  readonly self: ReplicaId;
-}): StorageBatch {
-  const { keyspace } = options;
-  const entries: [string, Uint8Array][] = [];
-  for (const key of options.keys) {
-    const entry = keyspace.get(key);
-    if (entry === undefined) continue;
-    entries.push([key, encodeEntry(keyspace.registry, { ...entry, dots: keyspace.dotsOf(key) })]);
-  }
+/** The meta rows every write carries: the context, the clock, the owner, the layout, the mark. */
+export function metaRows(
+  keyspace: Keyspace,
+  hlc: HlcTimestamp,
+  self: ReplicaId,
+  dotMark: number | undefined,
+): [string, Uint8Array][] {
   const meta: [string, Uint8Array][] = [
     [META.context, encodeContext(keyspace.registry, keyspace.context)],
-    [META.hlc, hlcToBytes(options.hlc)],
-    [META.replica, text.encode(options.self)],
+    [META.hlc, hlcToBytes(hlc)],
+    [META.replica, text.encode(self)],
     [META.layout, u53(LAYOUT)],
   ];
-  if (options.dotMark !== undefined) meta.push([META.dotMark, u53(options.dotMark)]);
-  return { entries, meta };
+  if (dotMark !== undefined) meta.push([META.dotMark, u53(dotMark)]);
+  return meta;
 }

@@ -31,6 +31,7 @@ import type { StorageAdapter } from "../storage/storage.js";
 import { AckTracker } from "./acks.js";
 import { type CatchUpDeps, catchUp } from "./catch-up.js";
 import { type ChangeEvent, ChangeObserver } from "./changes.js";
+import { DeltaLog, WHOLE_STATE_BYTES } from "./delta-log.js";
 import { Durability } from "./durability.js";
 import { ConsistencyTimeoutError, ReplicaClosedError, SessionTimeoutError } from "./errors.js";
 import {
@@ -86,6 +87,12 @@ export interface ReplicaOptions {
    * taking single keys out of their context. `false` trades that for lower latency.
    */
   readonly causal?: boolean;
+  /**
+   * Keys whose stored state is at most this many bytes (default 512) are rewritten whole on
+   * every write; larger ones append a delta row per write and fold in the background once their
+   * deltas outgrow the state. 0 writes every key that exists as delta rows.
+   */
+  readonly wholeStateBytes?: number;
   /** Passed to the SyncEngine (gossip, push, merkle, limits). */
   readonly sync?: Omit<SyncEngineOptions, "keyspace" | "transport" | "scheduler">;
 }
@@ -153,7 +160,8 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     registry: types.registry,
     checkKey: storeKeyProblem,
   });
-  const recovered = await recover(options.storage, keyspace, id, types);
+  const log = new DeltaLog(options.wholeStateBytes ?? WHOLE_STATE_BYTES);
+  const recovered = await recover(options.storage, keyspace, id, types, log);
   const now = options.now ?? Date.now;
   let clock = options.clock;
   if (clock === undefined) {
@@ -164,7 +172,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   } else if (recovered.hlc !== undefined) {
     clock.receive(recovered.hlc);
   }
-  return new Replica(options, { keyspace, types }, clock, recovered.dotMark, now);
+  return new Replica(options, { keyspace, types, log }, clock, recovered.dotMark, now);
 }
 
 export class Replica {
@@ -191,7 +199,11 @@ export class Replica {
 
   constructor(
     options: ReplicaOptions,
-    { keyspace, types }: { readonly keyspace: Keyspace; readonly types: StoreTypes },
+    {
+      keyspace,
+      types,
+      log,
+    }: { readonly keyspace: Keyspace; readonly types: StoreTypes; readonly log: DeltaLog },
     clock: HybridLogicalClock,
     dotMark: number,
     now: () => number,
@@ -216,13 +228,12 @@ export class Replica {
       keyspace,
       clock,
       dotMark,
+      log,
     });
     this.#acks = new AckTracker(this.#scheduler);
     this.#changes = new ChangeObserver(keyspace, this.#metrics, now);
     // Persist first, so every later listener (and the engine) runs after the write was issued.
-    this.#subscriptions.push(
-      keyspace.subscribe((change) => this.#durability.persist(change.touched, change.origin)),
-    );
+    this.#subscriptions.push(keyspace.subscribe((change) => this.#durability.persist(change)));
     this.engine = new SyncEngine({
       causal: this.#causal,
       ...options.sync,

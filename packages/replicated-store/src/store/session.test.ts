@@ -6,8 +6,9 @@ import { decodeSessionToken, encodeSessionToken, Session } from "./session.js";
 import { cluster } from "./test-support/cluster.js";
 
 /** a, b, c with gossip off; c hears nothing from a unless it asks (a sync). */
+/** No gossip and no relays: a lossy link leaves a replica behind until a session needs it. */
 async function setup() {
-  const c = await cluster(3, { sync: { gossip: false } });
+  const c = await cluster(3, { sync: { gossip: false, relay: false } });
   const [ia, , ic] = c.ids as [ReplicaId, ReplicaId, ReplicaId];
   const [a, b, cc] = c.replicas as NonNullable<(typeof c.replicas)[0]>[];
   return { c, a: a!, b: b!, cc: cc!, ia, ic };

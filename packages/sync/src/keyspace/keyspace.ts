@@ -53,9 +53,54 @@ export interface DottedEntry extends KeyEntry {
   readonly dots: readonly Dot[];
 }
 
+/**
+ * One origin's update (or several of its updates merged) of one key, as the delta it made: what a
+ * push carries. `counters` are the origin's keyspace dots the delta holds, ascending (usually
+ * one); `prev` is the origin's latest dot on the key before the first of them, 0 when none. A
+ * receiver applies the delta only while it holds `prev`'s update of the key, so a replica that
+ * holds an origin's dot on a key holds every earlier update of that origin to the key: what lets
+ * the fast path answer any gap a lost push leaves with the key's whole state.
+ */
+export interface DeltaEntry extends KeyEntry {
+  readonly origin: ReplicaId;
+  readonly counters: readonly number[];
+  readonly prev: number;
+}
+
+/**
+ * Whole entries as deltas: one per keyspace dot, each carrying the whole state, which holds every
+ * update of the dot's origin up to it (so `prev` is 0). How a whole state travels in a push.
+ */
+export function wholeStateDeltas(entries: readonly DottedEntry[]): DeltaEntry[] {
+  return entries.flatMap((entry) =>
+    entry.dots.map((d) => ({
+      key: entry.key,
+      tag: entry.tag,
+      state: entry.state,
+      origin: d.replica,
+      counters: [d.counter],
+      prev: 0,
+    })),
+  );
+}
+
+/** What `applyDeltas` did with a batch of deltas. */
+export interface DeltaApplication {
+  /** The entries applied, in batch order: what a hub relays. */
+  readonly applied: readonly DeltaEntry[];
+  /** Keys of entries refused because this keyspace lacks the origin's earlier update of them. */
+  readonly gaps: readonly string[];
+}
+
 /** What changed in one local update or one applied batch. */
 export interface KeyspaceChange {
   readonly origin: "local" | "remote";
+  /**
+   * The deltas behind the change when it came from local updates or applied deltas; absent when
+   * whole states were joined (a sync response, a repair, restoring), which persistence saves as
+   * whole states.
+   */
+  readonly deltas?: readonly DeltaEntry[];
   /** Keys whose state changed, in no particular order. */
   readonly keys: readonly string[];
   /**
@@ -341,6 +386,76 @@ export class Keyspace {
   }
 
   /**
+   * Applies deltas from a peer (live pushes, possibly relayed): checked first as `applyRemote`
+   * checks entries (a refused batch changes nothing and throws), then each entry is joined and
+   * its dots indexed and added to the context, exactly those dots and no others. An entry is
+   * skipped when this keyspace already holds its last dot (a duplicate, or this replica's own
+   * update coming back through a relay) and refused as a gap when it lacks the origin's previous
+   * update of the key (`prev`): the fast path brings that key whole. Deltas are joined without
+   * comparing them to the state first (comparing costs the size of the state), so every applied
+   * entry counts as a change of its key.
+   */
+  applyDeltas(entries: readonly DeltaEntry[]): DeltaApplication {
+    const dotted = entries.map((entry) => ({
+      key: entry.key,
+      tag: entry.tag,
+      state: entry.state,
+      dots: entry.counters.map((counter) => ({ replica: entry.origin, counter })),
+    }));
+    const issued = this.issued + this.limits.maxOwnClaimAhead;
+    const { types, records } = this.#validateRemote(dotted);
+    this.#assertWithinLimits(dotted, issued);
+    const applied: DeltaEntry[] = [];
+    const gaps: string[] = [];
+    const keys: string[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as DeltaEntry;
+      const last = entry.counters[entry.counters.length - 1] ?? 0;
+      if (entry.origin === this.replica) {
+        // Own updates come back through relays; this replica made them, so it has them.
+        if (last > this.issued) this.#bounds.claimsClamped += 1;
+        continue;
+      }
+      let record = records[i] ?? this.#records.get(entry.key);
+      const held = record === undefined ? 0 : seqOf(record, entry.origin);
+      if (held >= last) continue;
+      if (held < entry.prev) {
+        gaps.push(entry.key);
+        continue;
+      }
+      if (this.#boundElsewhere(record, entry)) continue;
+      if (record === undefined) {
+        record = newRecord(entry.key, entry.tag, types[i] as AnyCrdtType);
+        this.#records.set(entry.key, record);
+      }
+      record.state = record.type.joinInto(record.state, entry.state);
+      for (const counter of entry.counters)
+        this.#indexDot(record, { replica: entry.origin, counter });
+      applied.push(entry);
+      keys.push(entry.key);
+    }
+    if (applied.length > 0) this.#emit({ origin: "remote", keys, touched: keys, deltas: applied });
+    return { applied, gaps };
+  }
+
+  /**
+   * Whether one of the entry's dots is bound to another key already: first binding wins (issue
+   * 12, item 7), so such an entry is a forgery or a conflict and is not applied.
+   */
+  #boundElsewhere(record: KeyRecord | undefined, entry: DeltaEntry): boolean {
+    const index = this.#index.get(entry.origin);
+    if (index === undefined) return false;
+    for (const counter of entry.counters) {
+      const bound = index.get(counter);
+      if (bound !== undefined && bound !== record) {
+        this.#bounds.bindingsRefused += 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Joins a sender's context, cut per origin to the highest dot this keyspace now knows (own
    * dots to what it issued), and its cloud part only while the cloud stays within its limit.
    */
@@ -450,9 +565,13 @@ export class Keyspace {
       record = newRecord(key, type.name, type);
       this.#records.set(key, record);
     }
+    const prev = seqOf(record, this.replica);
     record.state = type.joinInto(record.state, delta);
     this.#indexDot(record, d);
-    this.#emit({ origin: "local", keys: [key], touched: [key] });
+    const deltas: DeltaEntry[] = [
+      { key, tag: type.name, state: delta, origin: this.replica, counters: [d.counter], prev },
+    ];
+    this.#emit({ origin: "local", keys: [key], touched: [key], deltas });
     return d;
   }
 

@@ -18,7 +18,7 @@ import { describe, expect, test } from "vitest";
 import { DEFAULT_KEYSPACE_LIMITS } from "../keyspace/bounds.js";
 import { ContextLimitError } from "../keyspace/errors.js";
 import { fixtureCounter, incrementCounter } from "../keyspace/fixtures.js";
-import { type DottedEntry, Keyspace } from "../keyspace/keyspace.js";
+import { type DottedEntry, Keyspace, wholeStateDeltas } from "../keyspace/keyspace.js";
 import { fixtureRegistry, newKeyspace } from "../keyspace/test-helpers.js";
 import { latency } from "../transports/link-conditions.js";
 import { SimulatedNetwork } from "../transports/simulated-network.js";
@@ -102,11 +102,10 @@ describe("item 1: no party advances this node's own counter", () => {
   test("a causal push depending on own dots never issued is refused as a protocol violation", () => {
     const { network, send, engine, rejected } = setup({ causal: true });
     send({
-      kind: "causal-push",
+      kind: "delta-push",
       seq: 1,
       deps: context([[N, 1_000]]),
-      covered: context([[N, TOP]]),
-      entries: [entry("k", M, 1)],
+      entries: wholeStateDeltas([entry("k", M, 1)]),
     });
     network.advance(10);
     expect(rejected.map((r) => r.error.code)).toEqual(["PROTOCOL_VIOLATION"]);
@@ -259,13 +258,12 @@ describe("item 3: bounded decode, bounded context, no exception escapes", () => 
     expect(() => decodeMessage(frame, ks.registry, { sender: M, receiver: N }, limits)).toThrow(
       DecodeError,
     );
-    // Two contexts of one frame share the budget.
+    // A push's dependencies are held to the same budget.
     const push = encodeMessage(
       {
-        kind: "causal-push",
+        kind: "delta-push",
         seq: 1,
-        deps: context([], [[V, dots.slice(0, 600)]]),
-        covered: context([], [[V, dots.slice(600)]]),
+        deps: context([], [[V, dots]]),
         entries: [],
       },
       ks.registry,
@@ -332,7 +330,12 @@ describe("item 7: first binding wins", () => {
     send({
       kind: "delta-push",
       seq: 1,
-      entries: [entry("junk-1", V, 1), entry("junk-2", V, 2), entry("junk-3", V, 3)],
+      deps: undefined,
+      entries: wholeStateDeltas([
+        entry("junk-1", V, 1),
+        entry("junk-2", V, 2),
+        entry("junk-3", V, 3),
+      ]),
     });
     network.advance(10);
     expect(keyspace.boundsStats().bindingsRefused).toBe(2);
@@ -349,11 +352,10 @@ describe("item 7: first binding wins", () => {
 
 describe("item 9: the causal-push buffer is bounded and forgets a closed connection", () => {
   const unmet = (seq: number, pad: number): SyncMessage => ({
-    kind: "causal-push",
+    kind: "delta-push",
     seq,
     deps: context([[V, 1_000_000]]),
-    covered: emptyCausalContext(),
-    entries: [entry(`p${seq}-${"x".repeat(pad)}`, M, seq)],
+    entries: wholeStateDeltas([entry(`p${seq}-${"x".repeat(pad)}`, M, seq)]),
   });
 
   test("per-connection count and bytes caps, an overall cap, and a drop on disconnect", () => {
@@ -389,11 +391,10 @@ describe("item 9: the causal-push buffer is bounded and forgets a closed connect
       N,
       encodeMessage(
         {
-          kind: "causal-push",
+          kind: "delta-push",
           seq: 1,
           deps: h.context,
-          covered: emptyCausalContext(),
-          entries: h.missing(emptyCausalContext()),
+          entries: wholeStateDeltas(h.missing(emptyCausalContext())),
         },
         keyspace.registry,
         { sender: replicaId("h"), receiver: N },

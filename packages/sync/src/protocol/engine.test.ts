@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { fixtureCounter, fixtureRegister, incrementCounter } from "../keyspace/fixtures.js";
 import type { Keyspace } from "../keyspace/keyspace.js";
+import { wholeStateDeltas } from "../keyspace/keyspace.js";
 import { applyWrite, keyspaceImage, newKeyspace, type WriteOp } from "../keyspace/test-helpers.js";
 import { SimulatedNetwork } from "../transports/simulated-network.js";
 import type { Transport } from "../transports/transport.js";
@@ -229,7 +230,12 @@ describe("sync engine over a faulty simulated network", () => {
       current: { stamp: { millis: 1, counter: 1, replica: r }, value: new Uint8Array([1]) },
     }));
     const conflicting = encodeMessage(
-      { kind: "delta-push", seq: 1, entries: liar.missing(victim.context) },
+      {
+        kind: "delta-push",
+        seq: 1,
+        deps: undefined,
+        entries: wholeStateDeltas(liar.missing(victim.context)),
+      },
       liar.registry,
       { sender: replicaId("evil"), receiver: replicaId("v") },
     );

@@ -18,7 +18,12 @@ import {
   type ReplicaId,
 } from "@convergent/clocks";
 import { ConvergentError, DEFAULT_DECODE_LIMITS } from "@convergent/core";
-import type { DottedEntry, Keyspace } from "../keyspace/keyspace.js";
+import {
+  type DeltaEntry,
+  type DottedEntry,
+  type Keyspace,
+  wholeStateDeltas,
+} from "../keyspace/keyspace.js";
 import { answerMerkle, merkleStart } from "../merkle/repair.js";
 import { DEFAULT_MERKLE_DEPTH, MerkleTree } from "../merkle/tree.js";
 import { Emitter } from "../transports/emitter.js";
@@ -34,6 +39,7 @@ import {
   type SyncRequest,
   type SyncResponse,
 } from "./messages.js";
+import { PendingDeltas } from "./pending-deltas.js";
 import {
   DEFAULT_SPLIT_RESPONSE_LIMITS,
   ResponseAssembler,
@@ -64,6 +70,12 @@ export interface SyncEngineOptions {
   readonly gossip?: Partial<GossipOptions> | false;
   /** Live pushes of local updates; `false` turns them off. */
   readonly push?: Partial<PushOptions> | false;
+  /**
+   * Relay (default true): deltas received in a push are forwarded at once to every other
+   * connected peer, so a write crosses a hub in one hop. Each replica forwards a delta only the
+   * first time it applies it, so a mesh carries each delta at most once per link and direction.
+   */
+  readonly relay?: boolean;
   /**
    * Most entries in one frame (default 10,000). A longer response goes out as numbered parts,
    * each with the sender's context, which is only joined once every part has arrived (any of
@@ -113,7 +125,10 @@ export interface GossipOptions {
 }
 
 export interface PushOptions {
-  /** Local updates within this window travel in one frame per peer. */
+  /**
+   * Local updates within this window travel in one frame per peer; 0 (the default) gathers the
+   * updates of one turn of the event loop.
+   */
   readonly batchMs: number;
   /** Unacknowledged pushes are resent after this long... */
   readonly retransmitMs: number;
@@ -172,7 +187,7 @@ export const DEFAULT_GOSSIP: GossipOptions = {
   maxBackoffMs: 30_000,
 };
 export const DEFAULT_PUSH: PushOptions = {
-  batchMs: 5,
+  batchMs: 0,
   retransmitMs: 500,
   maxRetransmits: 5,
   maxInFlight: 64,
@@ -200,6 +215,10 @@ export interface SyncEngineStats {
   readonly splitResponsesDropped: number;
   /** Causal pushes dropped from the buffer by its caps or because their connection closed. */
   readonly bufferedPushesDropped: number;
+  /** Deltas forwarded to other peers after applying them. */
+  readonly deltasRelayed: number;
+  /** Pushed deltas refused because an earlier update of their key had not arrived. */
+  readonly deltaGaps: number;
   /** Sync requests held back by the rate limit (answered later, or replaced by a newer one). */
   readonly syncRequestsDeferred: number;
   /** Deferred sync requests replaced by a newer one from the same peer before an answer. */
@@ -231,8 +250,7 @@ interface BufferedPush {
   readonly bytes: number;
   readonly seq: number;
   readonly deps: CausalContext;
-  readonly covered: CausalContext;
-  readonly entries: readonly DottedEntry[];
+  readonly entries: readonly DeltaEntry[];
 }
 
 interface PendingFetch {
@@ -288,8 +306,7 @@ export class SyncEngine {
   readonly #requestLimits: RequestLimits;
   #bufferedBytes = 0;
   #delivering = false;
-  /** Own dots of local changes since the last flush, per key (see CausalPush.covered). */
-  #covered = new Map<string, Dot[]>();
+  readonly #relay: boolean;
   #nextFetchId = 1;
   readonly #counters: Counters = {
     framesRejected: 0,
@@ -303,10 +320,12 @@ export class SyncEngine {
     gossipFailures: 0,
     splitResponsesDropped: 0,
     bufferedPushesDropped: 0,
+    deltasRelayed: 0,
+    deltaGaps: 0,
     syncRequestsDeferred: 0,
     syncRequestsCoalesced: 0,
   };
-  readonly #pending = new Set<string>();
+  readonly #pending: PendingDeltas;
   readonly #maxEntries: number;
   readonly #splitLimits: SplitResponseLimits;
   readonly #subscriptions: Unsubscribe[] = [];
@@ -322,6 +341,8 @@ export class SyncEngine {
     this.#limits = options.limits ?? DEFAULT_DECODE_LIMITS;
     this.#maxEntries = Math.max(1, options.maxEntriesPerFrame ?? 10_000);
     this.#causal = options.causal ?? false;
+    this.#relay = options.relay ?? true;
+    this.#pending = new PendingDeltas(options.keyspace.registry);
     this.#maxBuffered = Math.max(1, options.maxBufferedPushes ?? 1024);
     this.#pushBuffer = { ...DEFAULT_PUSH_BUFFER, ...options.pushBuffer };
     this.#requestLimits = { ...DEFAULT_REQUEST_LIMITS, ...options.requests };
@@ -344,9 +365,8 @@ export class SyncEngine {
       }),
       t.onPeerDisconnected((peer) => this.#forget(peer)),
       this.keyspace.subscribe((change) => {
-        if (change.origin === "local" && this.#push !== undefined) {
-          if (this.#causal) this.#cover(change.keys);
-          this.#queuePush(change.keys);
+        if (change.origin === "local" && change.deltas !== undefined) {
+          this.#queuePush(change.deltas);
         }
         if (change.origin === "remote" && this.#buffered.length > 0) this.#deliverBuffered();
       }),
@@ -447,57 +467,51 @@ export class SyncEngine {
     this.#send(peer, merkleStart(this.merkle, Math.floor(this.#random() * 2 ** 32)));
   }
 
-  /** Pushes the current state of `keys` to `peer` now (read repair, or an eager hand-off). */
+  /**
+   * Pushes the current state of `keys` to `peer` now (read repair, or an eager hand-off): a
+   * whole state is a delta too, holding every update of each origin up to its latest dot.
+   */
   push(peer: ReplicaId, keys: Iterable<string>): void {
-    this.#pushKeys(peer, keys, new Map());
-  }
-
-  #pushKeys(
-    peer: ReplicaId,
-    keys: Iterable<string>,
-    covered: ReadonlyMap<string, readonly Dot[]>,
-  ): void {
-    let entries: DottedEntry[] = [];
-    // Each frame claims only the covered dots of its own keys: a frame applied alone must not
-    // put dots into the receiver's context whose updates travel in another frame.
-    let claimed = emptyCausalContext();
+    const entries: DottedEntry[] = [];
     for (const key of keys) {
       const entry = this.keyspace.get(key);
-      if (entry === undefined) continue;
-      entries.push({ ...entry, dots: this.keyspace.dotsOf(key) });
-      for (const d of covered.get(key) ?? []) addDotInPlace(claimed, d);
-      if (entries.length === this.#maxEntries) {
-        this.#pushEntries(peer, entries, claimed);
-        entries = [];
-        claimed = emptyCausalContext();
-      }
+      if (entry !== undefined) entries.push({ ...entry, dots: this.keyspace.dotsOf(key) });
     }
-    if (entries.length > 0) this.#pushEntries(peer, entries, claimed);
+    this.#pushEntries(peer, wholeStateDeltas(entries), this.#depsNow());
   }
 
+  /** Sends `entries` to `peer` as numbered pushes of at most `maxEntriesPerFrame` entries. */
   #pushEntries(
     peer: ReplicaId,
-    entries: readonly DottedEntry[],
-    covered: CausalContext = emptyCausalContext(),
+    entries: readonly DeltaEntry[],
+    deps: CausalContext | undefined,
   ): void {
+    for (let start = 0; start < entries.length; start += this.#maxEntries) {
+      this.#pushFrame(peer, entries.slice(start, start + this.#maxEntries), deps);
+    }
+  }
+
+  #pushFrame(peer: ReplicaId, entries: readonly DeltaEntry[], deps: CausalContext | undefined) {
     const state = this.#peer(peer);
     const seq = state.nextPushSeq++;
-    const deps = this.#causal ? cloneCausalContext(this.keyspace.context) : undefined;
-    const frame = this.#encode(
-      peer,
-      deps !== undefined
-        ? { kind: "causal-push", seq, deps, covered, entries }
-        : { kind: "delta-push", seq, entries },
-    );
+    const frame = this.#encode(peer, { kind: "delta-push", seq, deps, entries });
     if (this.#transport.send(peer, frame) !== "queued") return;
     this.#counters.pushesSent += 1;
     if (this.#push === undefined) return;
-    const keys = entries.map(({ key, dots }) => ({ key, dots }));
+    const keys = entries.map(({ key, origin, counters }) => ({
+      key,
+      dots: [{ replica: origin, counter: counters[counters.length - 1] as number }],
+    }));
     state.inFlight.set(seq, { frame, keys, retransmits: 0 });
     if (state.inFlight.size > this.#push.maxInFlight) {
       state.inFlight.delete(state.inFlight.keys().next().value as number);
     }
     this.#scheduleRetransmit(peer, seq);
+  }
+
+  /** What a push made now depends on, with causal delivery. */
+  #depsNow(): CausalContext | undefined {
+    return this.#causal ? cloneCausalContext(this.keyspace.context) : undefined;
   }
 
   /** Detaches from the transport and the keyspace and cancels every timer. */
@@ -601,8 +615,12 @@ export class SyncEngine {
         }
         return;
       }
-      case "causal-push": {
+      case "delta-push": {
         this.#counters.pushesReceived += 1;
+        if (message.deps === undefined) {
+          this.#applyPush(peer, message.seq, undefined, message.entries);
+          return;
+        }
         // Dependencies on own dots this replica never issued can never be met: such a push
         // would sit in the buffer for good.
         if (maxCounter(message.deps, this.keyspace.replica) > this.keyspace.issued) {
@@ -620,7 +638,6 @@ export class SyncEngine {
           bytes: frameBytes,
           seq: message.seq,
           deps: message.deps,
-          covered: message.covered,
           entries: message.entries,
         });
         state.bufferedCount += 1;
@@ -630,11 +647,6 @@ export class SyncEngine {
         this.#enforcePushBuffer(peer);
         return;
       }
-      case "delta-push":
-        this.keyspace.applyRemote(message.entries);
-        this.#counters.pushesReceived += 1;
-        this.#send(peer, { kind: "delta-ack", seq: message.seq });
-        return;
       case "delta-ack": {
         const inFlight = this.#peer(peer).inFlight;
         const push = inFlight.get(message.seq);
@@ -733,6 +745,40 @@ export class SyncEngine {
     this.#events.emit("synced", peer);
   }
 
+  /** Applies a push (its dependencies met) and acknowledges it unless a delta found a gap. */
+  #applyPush(
+    peer: ReplicaId,
+    seq: number,
+    deps: CausalContext | undefined,
+    entries: readonly DeltaEntry[],
+  ): void {
+    if (this.#applyDeltas(peer, entries, deps)) this.#send(peer, { kind: "delta-ack", seq });
+  }
+
+  /**
+   * Applies deltas from `peer` and relays what was new to every other peer. Returns false when a
+   * delta found a gap (an earlier update of its key missing here): the push is then not
+   * acknowledged, so its sender retransmits it, and a sync with the peer brings the keys whole.
+   */
+  #applyDeltas(
+    peer: ReplicaId,
+    entries: readonly DeltaEntry[],
+    deps: CausalContext | undefined,
+  ): boolean {
+    const { applied, gaps } = this.keyspace.applyDeltas(entries);
+    if (this.#relay && applied.length > 0) {
+      for (const other of this.#transport.peers()) {
+        if (other === peer) continue;
+        this.#counters.deltasRelayed += applied.length;
+        this.#pushEntries(other, applied, deps);
+      }
+    }
+    if (gaps.length === 0) return true;
+    this.#counters.deltaGaps += gaps.length;
+    if (this.#peer(peer).requestTimer === undefined) this.syncWith(peer);
+    return false;
+  }
+
   /** Applies every buffered causal push whose dependencies are now met, until none is. */
   #deliverBuffered(): void {
     if (this.#delivering) return;
@@ -744,16 +790,14 @@ export class SyncEngine {
         for (let i = 0; i < this.#buffered.length; i++) {
           const push = this.#buffered[i] as BufferedPush;
           const seen = cloneCausalContext(this.keyspace.context);
-          for (const entry of push.entries) for (const d of entry.dots) addDotInPlace(seen, d);
-          joinCausalContextInto(seen, push.covered);
+          addDeltaDots(seen, push.entries);
           if (!causalContextIncludes(seen, push.deps)) continue;
           this.#buffered.splice(i, 1);
           this.#unbuffer(push);
           try {
-            this.keyspace.applyRemote(push.entries, push.covered, { sender: push.peer });
-            this.#send(push.peer, { kind: "delta-ack", seq: push.seq });
+            this.#applyPush(push.peer, push.seq, push.deps, push.entries);
           } catch (error) {
-            this.#reject(push.peer, "causal-push", error);
+            this.#reject(push.peer, "delta-push", error);
           }
           progress = true;
           break;
@@ -777,10 +821,7 @@ export class SyncEngine {
       let group = this.#buffered.filter((push) => push.peer === peer);
       while (group.length > 1) {
         const seen = cloneCausalContext(this.keyspace.context);
-        for (const push of group) {
-          for (const entry of push.entries) for (const d of entry.dots) addDotInPlace(seen, d);
-          joinCausalContextInto(seen, push.covered);
-        }
+        for (const push of group) addDeltaDots(seen, push.entries);
         const met = group.filter((push) => causalContextIncludes(seen, push.deps));
         if (met.length === group.length) break;
         group = met;
@@ -792,13 +833,14 @@ export class SyncEngine {
       this.#buffered.push(...rest);
       for (const push of group) this.#unbuffer(push);
       const entries = group.flatMap((push) => push.entries);
-      const covered = emptyCausalContext();
-      for (const push of group) joinCausalContextInto(covered, push.covered);
+      const deps = emptyCausalContext();
+      for (const push of group) joinCausalContextInto(deps, push.deps);
       try {
-        this.keyspace.applyRemote(entries, covered, { sender: peer });
-        for (const push of group) this.#send(peer, { kind: "delta-ack", seq: push.seq });
+        const applied = this.#applyDeltas(peer, entries, deps);
+        if (applied)
+          for (const push of group) this.#send(peer, { kind: "delta-ack", seq: push.seq });
       } catch (error) {
-        this.#reject(peer, "causal-push", error);
+        this.#reject(peer, "delta-push", error);
       }
       return true;
     }
@@ -957,28 +999,15 @@ export class SyncEngine {
     this.#events.emit("peerContext", peer, emptyCausalContext());
   }
 
-  /** Records the own dots of a local change, which a later update of the key would hide. */
-  #cover(keys: readonly string[]): void {
-    for (const key of keys) {
-      for (const d of this.keyspace.dotsOf(key)) {
-        if (d.replica !== this.keyspace.replica) continue;
-        const dots = this.#covered.get(key);
-        if (dots === undefined) this.#covered.set(key, [d]);
-        else dots.push(d);
-      }
-    }
-  }
-
-  #queuePush(keys: readonly string[]): void {
-    for (const key of keys) this.#pending.add(key);
-    if (this.#flushTimer !== undefined || this.#push === undefined) return;
+  #queuePush(deltas: readonly DeltaEntry[]): void {
+    if (this.#push === undefined) return;
+    for (const delta of deltas) this.#pending.add(delta);
+    if (this.#flushTimer !== undefined) return;
     this.#flushTimer = this.#after(this.#push.batchMs, () => {
       this.#flushTimer = undefined;
-      const keys = [...this.#pending];
-      this.#pending.clear();
-      const covered = this.#covered;
-      this.#covered = new Map();
-      for (const peer of this.#transport.peers()) this.#pushKeys(peer, keys, covered);
+      const entries = this.#pending.take();
+      const deps = this.#depsNow();
+      for (const peer of this.#transport.peers()) this.#pushEntries(peer, entries, deps);
     });
   }
 
@@ -1041,5 +1070,13 @@ export class SyncEngine {
   #clear(handle: TimerHandle): void {
     this.#timers.delete(handle);
     this.#scheduler.clearTimeout(handle);
+  }
+}
+
+/** Adds the keyspace dots that `entries` carry to `context`. */
+function addDeltaDots(context: MutableCausalContext, entries: readonly DeltaEntry[]): void {
+  for (const entry of entries) {
+    for (const counter of entry.counters)
+      addDotInPlace(context, { replica: entry.origin, counter });
   }
 }

@@ -19,7 +19,7 @@ import {
 } from "@convergent/core";
 import { MAX_KEY_LENGTH } from "../keyspace/key.js";
 import type { DottedEntry } from "../keyspace/keyspace.js";
-import type { TypeRegistry } from "../keyspace/registry.js";
+import type { AnyCrdtType, TypeRegistry } from "../keyspace/registry.js";
 import { type ByteReader, type ByteWriter, isAscii, utf8, utf8Bytes } from "./bytes.js";
 import { readRows, writeRows } from "./columns.js";
 import { countAtMost } from "./plain.js";
@@ -49,9 +49,7 @@ export function writeEntries(
     const group = (groups.get(tag) as DottedEntry[]).sort((a, b) =>
       a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
     );
-    const code = typeTagCode(tag);
-    writer.uint(code);
-    if (code === 0) writer.string(tag);
+    writeGroupTag(writer, tag);
     writer.uint(group.length);
     writeKeys(writer, group);
     writeDots(writer, table, group, reference);
@@ -62,7 +60,7 @@ export function writeEntries(
   }
 }
 
-function writeKeys(writer: ByteWriter, group: readonly DottedEntry[]): void {
+export function writeKeys(writer: ByteWriter, group: readonly { readonly key: string }[]): void {
   // Front coding on UTF-8 bytes; ASCII keys (the common case) skip the encoder entirely.
   let previous = "";
   let previousBytes: Uint8Array | undefined;
@@ -143,19 +141,8 @@ export function readEntries(
   const seenKeys = new Set<string>();
   let previousTag: string | undefined;
   for (let g = 0; g < groupCount; g++) {
-    const code = reader.uintAtMost(BUILTIN_TYPE_TAGS.length, "type tag code");
-    const tag =
-      code === 0 ? reader.string(MAX_TAG_LENGTH) : (BUILTIN_TYPE_TAGS[code - 1] as string);
-    // A built-in tag has exactly one encoding: its code.
-    if (code === 0 && typeTagCode(tag) !== 0)
-      throw new DecodeError("MALFORMED", `type tag "${tag}" must be written as its code`);
-    if (previousTag !== undefined && tag <= previousTag) {
-      throw new DecodeError("MALFORMED", "entry groups must have unique, sorted tags");
-    }
+    const { tag, type } = readGroupTag(reader, registry, previousTag);
     previousTag = tag;
-    const type = registry.get(tag);
-    if (type === undefined)
-      throw new DecodeError("UNKNOWN_TYPE", `type "${tag}" is not registered`);
     // Every entry costs at least two bytes of key, so a count beyond that is a lie.
     const count = reader.uintAtMost(
       Math.min(limits.maxEntries - entries.length, reader.remaining / 2),
@@ -184,7 +171,33 @@ export function readEntries(
   return entries;
 }
 
-function decodeState(
+/** A group's type tag (its code for built-in types), above the previous group's, registered. */
+export function readGroupTag(
+  reader: ByteReader,
+  registry: TypeRegistry,
+  previousTag: string | undefined,
+): { readonly tag: string; readonly type: AnyCrdtType } {
+  const code = reader.uintAtMost(BUILTIN_TYPE_TAGS.length, "type tag code");
+  const tag = code === 0 ? reader.string(MAX_TAG_LENGTH) : (BUILTIN_TYPE_TAGS[code - 1] as string);
+  // A built-in tag has exactly one encoding: its code.
+  if (code === 0 && typeTagCode(tag) !== 0)
+    throw new DecodeError("MALFORMED", `type tag "${tag}" must be written as its code`);
+  if (previousTag !== undefined && tag <= previousTag) {
+    throw new DecodeError("MALFORMED", "entry groups must have unique, sorted tags");
+  }
+  const type = registry.get(tag);
+  if (type === undefined) throw new DecodeError("UNKNOWN_TYPE", `type "${tag}" is not registered`);
+  return { tag, type };
+}
+
+/** Writes a group's type tag: its one-byte code, or 0 and the tag for a user type. */
+export function writeGroupTag(writer: ByteWriter, tag: string): void {
+  const code = typeTagCode(tag);
+  writer.uint(code);
+  if (code === 0) writer.string(tag);
+}
+
+export function decodeState(
   fromWire: (plain: unknown, reader: WireReader) => unknown,
   plain: WirePlain,
   table: WireReader,
@@ -198,7 +211,16 @@ function decodeState(
   }
 }
 
-function readKeys(reader: ByteReader, count: number, limits: DecodeLimits): string[] {
+/**
+ * Reads `count` front-coded keys, which must ascend strictly, or (with `repeats`) may also
+ * repeat the previous key: a delta push carries one key once per origin that updated it.
+ */
+export function readKeys(
+  reader: ByteReader,
+  count: number,
+  limits: DecodeLimits,
+  repeats = false,
+): string[] {
   const maxChars = Math.min(MAX_KEY_LENGTH, limits.maxStringLength);
   const keys: string[] = [];
   let previous = "";
@@ -219,7 +241,7 @@ function readKeys(reader: ByteReader, count: number, limits: DecodeLimits): stri
     bytes.set(reader.buffer.subarray(start, start + length), shared);
     const key = decodeKey(bytes.subarray(0, total), maxChars);
     previousBytes = total;
-    if (i > 0 && key <= previous) {
+    if (i > 0 && (repeats ? key < previous : key <= previous)) {
       throw new DecodeError("MALFORMED", "keys in a group must be unique and sorted");
     }
     keys.push(key);

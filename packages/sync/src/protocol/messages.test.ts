@@ -10,6 +10,7 @@ import {
 } from "../keyspace/fixtures.js";
 import { keyProblem } from "../keyspace/key.js";
 import type { Keyspace } from "../keyspace/keyspace.js";
+import { wholeStateDeltas } from "../keyspace/keyspace.js";
 import { TypeRegistry } from "../keyspace/registry.js";
 import {
   applyWrite,
@@ -53,9 +54,17 @@ describe("frames", () => {
         const target = newKeyspace("c");
         applySyncResponse(target, decoded);
         expect(keyspaceImage(target)).toEqual(keyspaceImage(ks));
-        const push = { kind: "delta-push", seq: 7, entries: response.entries } as const;
+        const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1);
+        const entries = wholeStateDeltas(response.entries).sort(byKey);
+        const push = { kind: "delta-push", seq: 7, deps: undefined, entries } as const;
         const back = roundTrip(push, ks);
-        expect(back.kind === "delta-push" && back.entries.length).toBe(response.entries.length);
+        expect(back.kind === "delta-push" && [...back.entries].sort(byKey)).toEqual(entries);
+        const causal = { kind: "delta-push", seq: 8, deps: ks.context, entries } as const;
+        const causalBack = roundTrip(causal, ks);
+        expect(causalBack.kind === "delta-push" && causalBack.deps).toEqual(decoded.context);
+        expect(causalBack.kind === "delta-push" && [...causalBack.entries].sort(byKey)).toEqual(
+          entries,
+        );
         expect(roundTrip({ kind: "delta-ack", seq: 123456789 }, ks)).toEqual({
           kind: "delta-ack",
           seq: 123456789,
@@ -198,19 +207,23 @@ describe("hostile frames", () => {
     ks.update("k", fixtureCounter, (st, r) => incrementCounter(st, r, 1));
     const registry = new TypeRegistry([fixtureCounter, { ...fixtureCounter, name: "g-counter" }]);
     const entry = { key: "k", tag: "g-counter", state: ks.get("k")?.state, dots: [] };
-    const frame = encodeMessage({ kind: "delta-push", seq: 1, entries: [entry] }, registry, ENDS);
-    // header, seq, one group, code 1 ("g-counter"), one entry, key "k" (no prefix length).
-    expect([...frame.subarray(0, 7)]).toEqual([0x45, 1, 1, 1, 1, 1, 0x6b]);
+    const frame = encodeMessage(
+      { kind: "read-response", id: 1, context: emptyCausalContext(), entries: [entry] },
+      registry,
+      ENDS,
+    );
+    // header, id, empty context, one group, code 1 ("g-counter"), one entry, key "k".
+    expect([...frame.subarray(0, 8)]).toEqual([0x48, 1, 0, 1, 1, 1, 1, 0x6b]);
     expect(decodeMessage(frame, registry, ENDS)).toMatchObject({ entries: [{ tag: "g-counter" }] });
-    const spelled = Uint8Array.of(0x45, 1, 1, 0, 9, ...new TextEncoder().encode("g-counter"));
+    const spelled = Uint8Array.of(0x48, 1, 0, 1, 0, 9, ...new TextEncoder().encode("g-counter"));
     const rejectsWith = (bytes: Uint8Array, reason: DecodeError["reason"]) =>
       expect(() => decodeMessage(bytes, registry, ENDS)).toThrow(
         expect.objectContaining({ reason }),
       );
-    rejectsWith(Uint8Array.of(...spelled, ...frame.subarray(4)), "MALFORMED");
-    rejectsWith(Uint8Array.of(0x45, 1, 1, 99, ...frame.subarray(4)), "LIMIT_EXCEEDED");
+    rejectsWith(Uint8Array.of(...spelled, ...frame.subarray(5)), "MALFORMED");
+    rejectsWith(Uint8Array.of(0x48, 1, 0, 1, 99, ...frame.subarray(5)), "LIMIT_EXCEEDED");
     // A plain uint below 31 written with a varint argument is a second encoding: refused.
-    const counterAt = frame.indexOf(0x20 | 1, 8);
+    const counterAt = frame.indexOf(0x20 | 1, 9);
     expect(counterAt).toBeGreaterThan(0);
     const padded = Uint8Array.of(
       ...frame.subarray(0, counterAt),

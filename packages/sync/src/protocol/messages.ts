@@ -16,7 +16,7 @@ import {
   type WireWriter,
 } from "@convergent/core";
 import { keyProblem, MAX_KEY_LENGTH } from "../keyspace/key.js";
-import type { DottedEntry } from "../keyspace/keyspace.js";
+import type { DeltaEntry, DottedEntry } from "../keyspace/keyspace.js";
 import type { TypeRegistry } from "../keyspace/registry.js";
 import { ByteReader, ByteWriter } from "./bytes.js";
 import {
@@ -33,6 +33,7 @@ export {
   type SyncDecodeLimits,
 } from "./context-codec.js";
 
+import { readDeltaEntries, writeDeltaEntries } from "./delta-entries-codec.js";
 import { readEntries, writeEntries } from "./entries-codec.js";
 import { countAtMost } from "./plain.js";
 
@@ -118,11 +119,19 @@ export interface MerkleEntries {
   readonly entries: readonly DottedEntry[];
 }
 
-/** Live delta shipping: local updates pushed to one peer, numbered per peer. */
+/**
+ * Live delta shipping: updates pushed to one peer as the deltas they made, each with its own
+ * keyspace dots and no others, numbered per peer (the sender's own updates, and those of other
+ * origins it relays). With causal delivery `deps` is the causal past the deltas depend on (the
+ * context of the replica that pushed them first, when it pushed): the receiver applies the push
+ * once its context with the push's own dots includes it, and never joins it. Without causal
+ * delivery `deps` is undefined.
+ */
 export interface DeltaPush {
   readonly kind: "delta-push";
   readonly seq: number;
-  readonly entries: readonly DottedEntry[];
+  readonly deps: CausalContext | undefined;
+  readonly entries: readonly DeltaEntry[];
 }
 
 /** Acknowledges every DeltaPush up to and including `seq`. */
@@ -152,21 +161,6 @@ export interface ReadResponse {
   readonly entries: readonly DottedEntry[];
 }
 
-/**
- * A DeltaPush for causal delivery: `deps` is the sender's context when it pushed, which covers
- * the causal past of every update in the entries. `covered` names the sender's own dots that
- * the entries' states include but no longer carry (superseded by a later update of the same
- * key within one batch). The receiver applies the push only once its context, with the entries'
- * dots and `covered`, includes `deps`; then joins `covered` and acknowledges.
- */
-export interface CausalPush {
-  readonly kind: "causal-push";
-  readonly seq: number;
-  readonly deps: CausalContext;
-  readonly covered: CausalContext;
-  readonly entries: readonly DottedEntry[];
-}
-
 export type SyncMessage =
   | SyncRequest
   | SyncResponse
@@ -177,19 +171,18 @@ export type SyncMessage =
   | DeltaPush
   | DeltaAck
   | ReadRequest
-  | ReadResponse
-  | CausalPush;
+  | ReadResponse;
 
 const KIND_CODES = {
   "sync-request": 1,
   "sync-response": 2,
   "merkle-digest": 3,
   "merkle-entries": 4,
-  "delta-push": 5,
+  // 5 and 9 were the whole-state pushes before issue 13; a frame of either is now refused.
+  "delta-push": 12,
   "delta-ack": 6,
   "read-request": 7,
   "read-response": 8,
-  "causal-push": 9,
   "merkle-keys": 10,
   "sync-response-part": 11,
 } as const;
@@ -272,7 +265,9 @@ export function encodeMessage(
       break;
     case "delta-push":
       body.uint(message.seq);
-      writeEntries(body, table, registry, message.entries);
+      body.byte(message.deps === undefined ? 0 : 1);
+      if (message.deps !== undefined) writeContext(body, table, message.deps);
+      writeDeltaEntries(body, table, registry, message.entries);
       break;
     case "delta-ack":
       body.uint(message.seq);
@@ -286,12 +281,6 @@ export function encodeMessage(
       body.uint(message.id);
       writeContext(body, table, message.context);
       writeEntries(body, table, registry, message.entries, message.context);
-      break;
-    case "causal-push":
-      body.uint(message.seq);
-      writeContext(body, table, message.deps);
-      writeContext(body, table, message.covered);
-      writeEntries(body, table, registry, message.entries, message.deps);
       break;
   }
   const frame = new ByteWriter();
@@ -421,7 +410,11 @@ function decodeUnchecked(
     }
     case KIND_CODES["delta-push"]: {
       const seq = reader.uint();
-      message = { kind: "delta-push", seq, entries: readEntries(reader, table, registry, limits) };
+      const causal = reader.byte();
+      if (causal > 1) throw new DecodeError("MALFORMED", "a push's dependency flag is 0 or 1");
+      const deps = causal === 1 ? readContext(reader, table, limits, budget) : undefined;
+      const entries = readDeltaEntries(reader, table, registry, limits);
+      message = { kind: "delta-push", seq, deps, entries };
       break;
     }
     case KIND_CODES["delta-ack"]:
@@ -445,14 +438,6 @@ function decodeUnchecked(
       const context = readContext(reader, table, limits, budget);
       const entries = readEntries(reader, table, registry, limits, context);
       message = { kind: "read-response", id, context, entries };
-      break;
-    }
-    case KIND_CODES["causal-push"]: {
-      const seq = reader.uint();
-      const deps = readContext(reader, table, limits, budget);
-      const covered = readContext(reader, table, limits, budget);
-      const entries = readEntries(reader, table, registry, limits, deps);
-      message = { kind: "causal-push", seq, deps, covered, entries };
       break;
     }
     default:

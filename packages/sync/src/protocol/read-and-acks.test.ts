@@ -12,7 +12,7 @@ import {
 import { DecodeError } from "@convergent/core";
 import { describe, expect, test } from "vitest";
 import { fixtureCounter, incrementCounter } from "../keyspace/fixtures.js";
-import type { Keyspace } from "../keyspace/keyspace.js";
+import type { DeltaEntry, Keyspace } from "../keyspace/keyspace.js";
 import { newKeyspace } from "../keyspace/test-helpers.js";
 import { latency } from "../transports/link-conditions.js";
 import { SimulatedNetwork } from "../transports/simulated-network.js";
@@ -179,8 +179,8 @@ describe("acknowledgements, peer contexts and synced events", () => {
 });
 
 describe("causal delivery", () => {
-  /** a, b, c on one network; pushes carry dependencies. */
-  function three(seed: number) {
+  /** a, b, c on one network; pushes carry dependencies and are not relayed (unless `relay`). */
+  function three(seed: number, relay = false) {
     const network = new SimulatedNetwork({ seed, link: { latency: latency.fixed(10) } });
     const make = (id: string) => {
       const keyspace = newKeyspace(id);
@@ -190,6 +190,7 @@ describe("causal delivery", () => {
         scheduler: network.scheduler,
         gossip: false,
         causal: true,
+        relay,
       });
       return { keyspace, engine };
     };
@@ -228,24 +229,21 @@ describe("causal delivery", () => {
     expect(equalCausalContexts(b.keyspace.context, a.keyspace.context)).toBe(true);
   });
 
-  test("a causal push round-trips with its dependencies and covered dots", () => {
+  test("a causal push round-trips with its dependencies and only its own dots", () => {
     const ks = newKeyspace("s");
+    const deltas: DeltaEntry[] = [];
+    ks.subscribe((change) => deltas.push(...(change.deltas ?? [])));
     bump(ks, "x", 1);
     bump(ks, "x", 1);
-    const covered = { versionVector: new Map([[replicaId("s"), 1]]), cloud: new Map() };
-    const message = {
-      kind: "causal-push",
-      seq: 9,
-      deps: ks.context,
-      covered,
-      entries: ks.missing({ versionVector: new Map(), cloud: new Map() }),
-    } as const;
+    const message = { kind: "delta-push", seq: 9, deps: ks.context, entries: deltas } as const;
     const back = decodeMessage(encodeMessage(message, ks.registry, ENDS), ks.registry, ENDS);
-    expect(back.kind).toBe("causal-push");
-    if (back.kind !== "causal-push") return;
+    expect(back.kind).toBe("delta-push");
+    if (back.kind !== "delta-push" || back.deps === undefined) return;
     expect(equalCausalContexts(back.deps, ks.context)).toBe(true);
-    expect(equalCausalContexts(back.covered, covered)).toBe(true);
-    expect(back.entries.map((e) => e.key)).toEqual(["x"]);
+    expect(back.entries.map((e) => [e.key, e.counters, e.prev])).toEqual([
+      ["x", [1], 0],
+      ["x", [2], 1],
+    ]);
   });
 
   test("without causal delivery the same schedule shows the effect first (the control)", () => {
@@ -257,6 +255,7 @@ describe("causal delivery", () => {
         transport: network.transport(replicaId(id)),
         scheduler: network.scheduler,
         gossip: false,
+        relay: false,
       });
       return keyspace;
     };
@@ -268,6 +267,23 @@ describe("causal delivery", () => {
     bump(b, "effect", 1);
     network.advance(50);
     expect(c.has("effect") && !c.has("cause")).toBe(true);
+  });
+
+  test("with relay the cause crosses the fast replica: the effect is not held back", () => {
+    const { network, a, b, c } = three(3, true);
+    network.advance(50);
+    network.setLink(replicaId("a"), replicaId("c"), { latency: latency.fixed(400) }, false);
+    const order: string[] = [];
+    c.keyspace.subscribe((change) => order.push(...change.keys));
+    bump(a.keyspace, "cause", 1);
+    network.advance(30); // b has the cause and relayed it to c at once
+    bump(b.keyspace, "effect", 1);
+    network.advance(30);
+    expect(order).toEqual(["cause", "effect"]);
+    expect(c.engine.bufferedPushes).toBe(0);
+    expect(b.engine.stats().deltasRelayed).toBeGreaterThanOrEqual(1);
+    network.advance(500); // a's own push reaches c late: a duplicate, applied never twice
+    expect(order).toEqual(["cause", "effect"]);
   });
 
   test("a buffered push is acknowledged only once applied", () => {

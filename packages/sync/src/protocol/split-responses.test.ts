@@ -274,7 +274,7 @@ describe("causal pushes of a batch too long for one frame", () => {
 
   test("a frame lost for good holds the others back and leaves no false dots in the context", () => {
     const { network, a, b, ea, eb, early } = batch(
-      (m) => m.kind === "causal-push" && m.entries.some((e) => e.key === "w0"),
+      (m) => m.kind === "delta-push" && m.entries.some((e) => e.key === "w0"),
     );
     network.advance(5_000); // every retransmission of the frame with w0 is lost too
     expect(b.size).toBe(0);

@@ -12,7 +12,7 @@ import {
 } from "@convergent/clocks";
 import { lwwRegister, set } from "@convergent/lww-register";
 import { embedded, embeddedUpdate } from "@convergent/or-map";
-import { encodeMessage, Keyspace, type SyncMessage } from "@convergent/sync";
+import { encodeMessage, Keyspace, type SyncMessage, wholeStateDeltas } from "@convergent/sync";
 import fc from "fast-check";
 import { storeKey } from "../../store/keys.js";
 import { StoreTypes } from "../../store/types.js";
@@ -48,7 +48,8 @@ export function validFrames(
     }
     const entries = keyspace.missing(new Keyspace({ replica: origin, registry }).context);
     messages.push(
-      { kind: "delta-push", seq: 1, entries },
+      { kind: "delta-push", seq: 1, deps: undefined, entries: wholeStateDeltas(entries) },
+      { kind: "delta-push", seq: 2, deps: keyspace.context, entries: wholeStateDeltas(entries) },
       { kind: "sync-response", context: keyspace.context, entries },
       { kind: "sync-request", context: keyspace.context },
       { kind: "read-response", id: 7, context: keyspace.context, entries },
@@ -111,11 +112,16 @@ export function boundMessages(
     { kind: "sync-request", context: claim([[to, top], ...far], cloud) },
     { kind: "read-response", id: 1, context: claim([[to, top]]), entries: [] },
     {
-      kind: "causal-push",
+      kind: "delta-push",
       seq: 9,
       deps: claim(far),
-      covered: claim([[to, top]]),
-      entries: [junk("unmet", from, 1)],
+      entries: wholeStateDeltas([junk("unmet", from, 1)]),
+    },
+    {
+      kind: "delta-push",
+      seq: 10,
+      deps: undefined,
+      entries: wholeStateDeltas([junk("gap", from, top)]).map((e) => ({ ...e, prev: top - 1 })),
     },
     ...[0, 1].map(
       (index): SyncMessage => ({

@@ -2,88 +2,39 @@
  * One conformance suite for every StorageAdapter, runnable anywhere (Node under vitest, or a
  * real browser page): it depends on nothing but the adapter, and each case throws on failure.
  * Each case gets a fresh harness; `open()` on one harness reopens the same underlying data.
+ * The cases about delta rows are in delta-cases.ts.
  */
 import { InvalidArgumentError } from "@convergent/core";
 import { StorageClosedError } from "../errors.js";
-import type { StorageAdapter, StorageSnapshot } from "../storage.js";
+import type { StorageAdapter } from "../storage.js";
+import {
+  bytes,
+  type CaseBody,
+  type CaseSpec,
+  type Expected,
+  expectRejects,
+  expectSnapshot,
+  expectTrue,
+  reopened,
+  type StorageHarness,
+  sameBytes,
+  utf8,
+} from "./conformance-kit.js";
+import { deltaCases } from "./delta-cases.js";
 
-export interface StorageHarness {
-  open(): StorageAdapter;
-  /** Removes the data once the case is over (adapters are closed by then). */
-  dispose?(): Promise<void>;
-}
+export type { StorageHarness } from "./conformance-kit.js";
 
 export interface ConformanceCase {
   readonly name: string;
+  /** A capability the harness must have; a harness without it cannot run the case. */
+  readonly requires?: CaseSpec["requires"];
   run(): Promise<void>;
-}
-
-const bytes = (...values: number[]) => new Uint8Array(values);
-const utf8 = (text: string) => new TextEncoder().encode(text);
-
-function fail(message: string): never {
-  throw new Error(message);
-}
-
-const show = (value: Uint8Array | undefined) =>
-  value === undefined ? "absent" : `[${value.length} bytes: ${[...value.slice(0, 8)]}…]`;
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
-
-type Expected = Readonly<Record<string, Uint8Array>>;
-
-function expectMap(actual: Map<string, Uint8Array>, expected: Expected, what: string): void {
-  const names = new Set([...actual.keys(), ...Object.keys(expected)]);
-  for (const name of names) {
-    const got = actual.get(name);
-    if (!sameBytes(got, expected[name])) {
-      fail(`${what} ${JSON.stringify(name)}: expected ${show(expected[name])}, got ${show(got)}`);
-    }
-  }
-  for (const value of actual.values()) {
-    if (Object.getPrototypeOf(value) !== Uint8Array.prototype) {
-      fail(`${what} values must be plain Uint8Array, got ${Object.prototype.toString.call(value)}`);
-    }
-  }
-}
-
-function expectSnapshot(
-  snapshot: StorageSnapshot,
-  entries: Expected,
-  meta: Expected = {},
-  when = "",
-): void {
-  expectMap(snapshot.entries, entries, `${when}entry`);
-  expectMap(snapshot.meta, meta, `${when}meta`);
-}
-
-async function expectRejects(
-  promise: Promise<unknown>,
-  type: abstract new (...args: never[]) => Error,
-  code: string,
-): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    if (!(error instanceof type) || (error as { code?: unknown }).code !== code) {
-      fail(`expected ${type.name} (${code}), got ${String(error)}`);
-    }
-    return;
-  }
-  fail(`expected a rejection with ${type.name}, but the promise resolved`);
-}
-
-function expectTrue(condition: boolean, message: string): void {
-  if (!condition) fail(message);
 }
 
 /** Runs `body` with a fresh harness, closing what it opened and disposing the data after. */
 function scenario(
   makeHarness: () => StorageHarness | Promise<StorageHarness>,
-  body: (open: () => StorageAdapter) => Promise<void>,
+  body: CaseBody,
 ): () => Promise<void> {
   return async () => {
     const harness = await makeHarness();
@@ -94,7 +45,7 @@ function scenario(
       return storage;
     };
     try {
-      await body(open);
+      await body(open, harness);
     } finally {
       await Promise.allSettled(opened.map((storage) => storage.close()));
       await harness.dispose?.();
@@ -102,15 +53,10 @@ function scenario(
   };
 }
 
-async function reopened(open: () => StorageAdapter, previous: StorageAdapter) {
-  await previous.close();
-  return open().load();
-}
-
 export function storageConformance(
   makeHarness: () => StorageHarness | Promise<StorageHarness>,
 ): ConformanceCase[] {
-  const cases: Array<[string, (open: () => StorageAdapter) => Promise<void>]> = [
+  const cases: Array<[string, CaseBody]> = [
     [
       "a new storage loads empty and has committed nothing",
       async (open) => {
@@ -120,7 +66,7 @@ export function storageConformance(
       },
     ],
     [
-      "round trip: entries and meta survive close and reopen, byte for byte",
+      "round trip: entries, deltas and meta survive close and reopen, byte for byte",
       async (open) => {
         const large = new Uint8Array(100_000).map((_, i) => (i * 7 + 3) % 256);
         const entries: Expected = {
@@ -131,10 +77,22 @@ export function storageConformance(
           ["k".repeat(2000)]: utf8("long key"),
         };
         const meta: Expected = { context: bytes(9, 9), hlc: bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10) };
+        // Keys of every shape carry deltas too, with and without a state row.
+        const deltas = {
+          "": [bytes(), large],
+          "nul\u0000inside": [bytes(0), bytes(0, 0)],
+          ["k".repeat(2000)]: [utf8("long key's delta")],
+          "only deltas 🙂": [bytes(1), bytes(2), bytes(3)],
+        };
         const storage = open();
-        await storage.write({ entries: Object.entries(entries), meta: Object.entries(meta) });
-        expectSnapshot(await storage.load(), entries, meta, "before reopen: ");
-        expectSnapshot(await reopened(open, storage), entries, meta, "after reopen: ");
+        await storage.write({
+          entries: Object.entries(entries),
+          deltas: Object.entries(deltas).flatMap(([key, rows]) => rows.map((row) => [key, row])),
+          meta: Object.entries(meta),
+        });
+        const expected = { entries, deltas, meta };
+        expectSnapshot(await storage.load(), expected, "before reopen: ");
+        expectSnapshot(await reopened(open, storage), expected, "after reopen: ");
       },
     ],
     [
@@ -153,8 +111,12 @@ export function storageConformance(
             ["never-written", null],
           ],
         });
-        expectSnapshot(await storage.load(), { b: bytes(2) });
-        expectSnapshot(await reopened(open, storage), { b: bytes(2) }, {}, "after reopen: ");
+        expectSnapshot(await storage.load(), { entries: { b: bytes(2) } });
+        expectSnapshot(
+          await reopened(open, storage),
+          { entries: { b: bytes(2) } },
+          "after reopen: ",
+        );
       },
     ],
     [
@@ -170,8 +132,8 @@ export function storageConformance(
         });
         await storage.write({ entries: [["hlc", null]] });
         const expected = { hlc: bytes(3), dots: bytes(4) };
-        expectSnapshot(await storage.load(), {}, expected);
-        expectSnapshot(await reopened(open, storage), {}, expected, "after reopen: ");
+        expectSnapshot(await storage.load(), { meta: expected });
+        expectSnapshot(await reopened(open, storage), { meta: expected }, "after reopen: ");
       },
     ],
     [
@@ -284,13 +246,12 @@ export function storageConformance(
           }),
         ]);
         const expected = { same: bytes(3), back: bytes(6), dup: bytes(2) };
-        expectSnapshot(await storage.load(), expected, { m: bytes(2) });
+        expectSnapshot(await storage.load(), { entries: expected, meta: { m: bytes(2) } });
         await storage.write({ entries: [["same", bytes(4)]] });
         await storage.write({ entries: [["same", bytes(5)]] });
         expectSnapshot(
           await reopened(open, storage),
-          { ...expected, same: bytes(5) },
-          { m: bytes(2) },
+          { entries: { ...expected, same: bytes(5) }, meta: { m: bytes(2) } },
           "after reopen: ",
         );
       },
@@ -324,7 +285,7 @@ export function storageConformance(
         await storage.close();
         await expectRejects(storage.load(), StorageClosedError, "STORAGE_CLOSED");
         await expectRejects(storage.write({}), StorageClosedError, "STORAGE_CLOSED");
-        expectSnapshot(await open().load(), { a: bytes(1) });
+        expectSnapshot(await open().load(), { entries: { a: bytes(1) } });
       },
     ],
     [
@@ -332,14 +293,29 @@ export function storageConformance(
       async (open) => {
         const storage = open();
         const input = bytes(1, 2, 3);
-        const written = storage.write({ entries: [["k", input]], meta: [["m", input]] });
+        // The same buffer twice in one key's deltas: two rows, neither an alias of the other.
+        const written = storage.write({
+          entries: [["k", input]],
+          deltas: [
+            ["d", input],
+            ["d", input],
+          ],
+          meta: [["m", input]],
+        });
         input[0] = 99; // before the commit has even run
         await written;
+        const stored = {
+          entries: { k: bytes(1, 2, 3) },
+          deltas: { d: [bytes(1, 2, 3), bytes(1, 2, 3)] },
+          meta: { m: bytes(1, 2, 3) },
+        };
         const first = await storage.load();
-        expectSnapshot(first, { k: bytes(1, 2, 3) }, { m: bytes(1, 2, 3) });
+        expectSnapshot(first, stored);
         first.entries.get("k")![1] = 99;
+        first.deltas.get("d")![0]![1] = 99;
+        first.deltas.get("d")!.pop();
         first.meta.get("m")![1] = 99;
-        expectSnapshot(await storage.load(), { k: bytes(1, 2, 3) }, { m: bytes(1, 2, 3) });
+        expectSnapshot(await storage.load(), stored);
       },
     ],
     [
@@ -355,6 +331,18 @@ export function storageConformance(
           { entries: 7 },
           { entries: [good], meta: [["m", null]] },
           { meta: [["m", new Uint16Array(2)]] },
+          {
+            entries: [good],
+            deltas: [
+              ["d", bytes(1)],
+              ["d", null],
+            ],
+          },
+          { entries: [good], deltas: [["d", [1, 2]]] },
+          { entries: [good], deltas: [[7, bytes(1)]] },
+          { entries: [good], deltas: [["lone \uDC00 surrogate", bytes(1)]] },
+          { deltas: [good], meta: [["m", "not bytes"]] },
+          { deltas: bytes(1) },
           null,
         ];
         for (const batch of bad) {
@@ -385,5 +373,10 @@ export function storageConformance(
       },
     ],
   ];
-  return cases.map(([name, body]) => ({ name, run: scenario(makeHarness, body) }));
+  const specs: CaseSpec[] = [...cases.map(([name, body]) => ({ name, body })), ...deltaCases];
+  return specs.map(({ name, requires, body }) => ({
+    name,
+    ...(requires === undefined ? {} : { requires }),
+    run: scenario(makeHarness, body),
+  }));
 }
