@@ -151,6 +151,22 @@ export interface ReadResult<V> {
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
+/**
+ * A write's result; without a session its token is made when first read, since most writers
+ * never read it and a token copies a causal context.
+ */
+function writeResult(dot: Dot, version: readonly Dot[], token?: SessionToken): WriteResult {
+  let made = token;
+  return {
+    dot,
+    version,
+    get token(): SessionToken {
+      made ??= tokenWith(EMPTY_TOKEN, [dot, ...version]);
+      return made;
+    },
+  };
+}
+
 /** Opens storage, recovers the keyspace, and starts syncing. */
 export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   const id = replicaId(options.id);
@@ -465,7 +481,11 @@ export class Replica {
     await this.#transport?.close();
   }
 
-  async #commit(
+  /**
+   * Applies the delta now and returns the wait for its level. The delta is not kept by the wait:
+   * many writes in flight at once would otherwise each hold theirs until their commit.
+   */
+  #commit(
     key: string,
     type: AnyCrdtType,
     delta: unknown,
@@ -474,15 +494,30 @@ export class Replica {
     reportedKey: string,
   ): Promise<WriteResult> {
     const started = this.#scheduler.now();
+    const dot = this.keyspace.applyDelta(key, type, delta);
+    return this.#settle(key, dot, started, options, required, reportedKey);
+  }
+
+  async #settle(
+    key: string,
+    dot: Dot,
+    started: number,
+    options: WriteOptions,
+    required: number,
+    reportedKey: string,
+  ): Promise<WriteResult> {
     const level = options.level ?? "one";
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
-    const dot = this.keyspace.applyDelta(key, type, delta);
     const durable = this.#durability.last;
     const waiter = required > 1 ? this.#acks.wait(key, dot, required, timeoutMs) : undefined;
     await durable;
     const version = this.keyspace.dotsOf(key);
-    const token = tokenWith(options.session?.token ?? EMPTY_TOKEN, [dot, ...version]);
-    options.session?.observe(token);
+    const session = options.session;
+    const result =
+      session === undefined
+        ? writeResult(dot, version)
+        : writeResult(dot, version, tokenWith(session.token, [dot, ...version]));
+    session?.observe(result.token);
     if (waiter !== undefined) {
       waiter.confirm(this.id);
       const outcome = await waiter.promise;
@@ -502,7 +537,7 @@ export class Replica {
       latencyMs: this.#scheduler.now() - started,
       level: levelName(level),
     });
-    return { dot, version, token };
+    return result;
   }
 
   #snapshot<S, V>(internal: string, type: CrdtType<S, V>, wrapped: EmbeddedType<S>): ReadResult<V> {

@@ -12,6 +12,8 @@ interface Merged {
   readonly origin: DeltaEntry["origin"];
   readonly prev: number;
   state: unknown;
+  /** Whether `state` is a copy this batch may join into (the first delta is shared). */
+  owned: boolean;
   readonly counters: number[];
 }
 
@@ -35,11 +37,15 @@ export class PendingDeltas {
     const last = merged?.counters[merged.counters.length - 1];
     const type = this.#registry.get(entry.tag);
     if (merged !== undefined && merged.origin === entry.origin && last === entry.prev && type) {
-      merged.state = type.join(merged.state, entry.state);
+      if (!merged.owned) {
+        merged.state = type.clone(merged.state);
+        merged.owned = true;
+      }
+      merged.state = type.joinInto(merged.state, entry.state);
       merged.counters.push(...entry.counters);
       return;
     }
-    const fresh: Merged = { ...entry, counters: [...entry.counters] };
+    const fresh: Merged = { ...entry, owned: false, counters: [...entry.counters] };
     this.#list.push(fresh);
     this.#latest.set(entry.key, fresh);
   }
