@@ -65,6 +65,31 @@ function summarySamples(summary: SummarySnapshot, labels: Labels): Family["sampl
   ];
 }
 
+function pushFamilies(s: MetricsSnapshot): Family[] {
+  const p = s.pushes;
+  if (p === undefined) return [];
+  const counter = (name: string, help: string, value: number): Family => ({
+    name,
+    type: "counter",
+    help,
+    samples: [{ labels: [], value }],
+  });
+  return [
+    counter("pushes_sent_total", "Push frames sent since start.", p.pushesSent),
+    counter("pushes_received_total", "Push frames received since start.", p.pushesReceived),
+    counter(
+      "deltas_relayed_total",
+      "Deltas forwarded to other peers after applying them, since start.",
+      p.deltasRelayed,
+    ),
+    counter(
+      "delta_gaps_total",
+      "Pushed deltas refused because an earlier update of their key had not arrived.",
+      p.deltaGaps,
+    ),
+  ];
+}
+
 function families(s: MetricsSnapshot): Family[] {
   const health = healthOf(s);
   return [
@@ -155,6 +180,7 @@ function families(s: MetricsSnapshot): Family[] {
       help: "Frames rejected from any peer since start (departed peers included).",
       samples: [{ labels: [], value: s.framesRejectedTotal }],
     },
+    ...pushFamilies(s),
     {
       name: "messages_in_since_start_total",
       type: "counter",

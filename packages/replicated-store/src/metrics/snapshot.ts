@@ -54,4 +54,14 @@ export interface MetricsSnapshot {
    */
   readonly framesRejectedTotal: number;
   readonly messagesInTotal: number;
+  /** Live-push counters of the replica's sync engine, when the caller adds them (serve does). */
+  readonly pushes?: PushCounters;
+}
+
+/** Since start: pushes sent and received, deltas relayed, pushed deltas refused for a gap. */
+export interface PushCounters {
+  readonly pushesSent: number;
+  readonly pushesReceived: number;
+  readonly deltasRelayed: number;
+  readonly deltaGaps: number;
 }

@@ -6,6 +6,7 @@
 import type { ReplicaId } from "@convergent/clocks";
 import type { PlainValue } from "@convergent/core";
 import type { Transport } from "@convergent/sync";
+import type { PushCounters } from "../metrics/snapshot.js";
 import type { MetricsHooks } from "../metrics-hooks.js";
 import type { StorageAdapter } from "../storage/storage.js";
 import type { ConsistencyLevel } from "../store/levels.js";
@@ -32,6 +33,8 @@ export interface HostedReplica {
   onRejected(handler: (peer: ReplicaId, reason: string) => void): () => void;
   /** Keys held (deletion records included). */
   readonly size: number;
+  /** The sync engine's push counters since start (for /metrics). */
+  pushes(): PushCounters;
   /** Stops syncing, flushes every write to storage and closes it (not the transport). */
   close(): Promise<void>;
 }
@@ -53,6 +56,10 @@ export async function openHostedReplica(options: HostedReplicaOptions): Promise<
     },
     get size() {
       return replica.keyspace.size;
+    },
+    pushes() {
+      const { pushesSent, pushesReceived, deltasRelayed, deltaGaps } = replica.engine.stats();
+      return { pushesSent, pushesReceived, deltasRelayed, deltaGaps };
     },
     close: () => replica.close(),
   };

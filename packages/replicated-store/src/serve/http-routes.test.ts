@@ -15,6 +15,7 @@ function mapReplica(): HostedReplica & { values: Map<string, PlainValue>; levels
     values,
     levels: [] as unknown[],
     onRejected: () => () => {},
+    pushes: () => ({ pushesSent: 0, pushesReceived: 0, deltasRelayed: 0, deltaGaps: 0 }),
     async put(key, value, level) {
       this.levels.push(level);
       if (key === "bad key") throw new InvalidArgumentError("keys may not contain spaces here");

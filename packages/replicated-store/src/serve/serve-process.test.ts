@@ -228,3 +228,27 @@ test("a second process on the same data directory is refused with code 2", async
   expect(first.process.running).toBe(true);
   await stop(first, "SIGTERM");
 });
+
+test("a hub relays a write at once: two nodes that only know the hub see each other's writes", async () => {
+  // a and c each dial only the hub; nothing but the hub's relay (or a gossip round) links them.
+  const hub = await start([
+    ...["--id", "hub", "--port", "0", "--data", join(root, "hub"), "--debug"],
+    ...["--members", "edge-a,edge-c"],
+  ]);
+  const edge = (id: string) =>
+    start([
+      ...["--id", id, "--port", "0", "--data", join(root, id), "--debug"],
+      ...["--peers", `hub=${hub.sync}`],
+    ]);
+  const [a, c] = [await edge("edge-a"), await edge("edge-c")];
+  await hub.process.waitForEvent((e) => e.event === "peer-connected" && e.peer === "edge-a");
+  await hub.process.waitForEvent((e) => e.event === "peer-connected" && e.peer === "edge-c");
+  for (let i = 0; i < 10; i++) await put(a, `relayed-${i}`, i);
+  await put(c, "back", "from c");
+  for (let i = 0; i < 10; i++) await converged(c, `relayed-${i}`, i);
+  await converged(a, "back", "from c");
+  const text = await (await fetch(`${hub.http}/metrics`)).text();
+  // Each write crossed the hub as a relayed delta, not only at the next gossip round.
+  expect(sample(text, /^convergent_deltas_relayed_total\{/)).toBeGreaterThanOrEqual(11);
+  expect(sample(text, /^convergent_pushes_received_total\{/)).toBeGreaterThanOrEqual(11);
+}, 60_000);

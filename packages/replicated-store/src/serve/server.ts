@@ -159,7 +159,11 @@ export async function startServer(
     http.on(
       "request",
       httpRoutes({
-        metricsText: () => toPrometheus(metrics.snapshot(), { labels: { replica: config.id } }),
+        metricsText: () =>
+          toPrometheus(
+            { ...metrics.snapshot(), pushes: replica.pushes() },
+            { labels: { replica: config.id } },
+          ),
         health: () => {
           const all = metrics.snapshot();
           // Only configured members count: an id that connected and never answers cannot turn
