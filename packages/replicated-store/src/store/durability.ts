@@ -149,8 +149,14 @@ export class Durability {
     const entries: [string, Uint8Array][] = [];
     const deltas: [string, Uint8Array][] = [];
     const folds: string[] = [];
+    // A fold still waiting for its turn rides along with this write.
+    if (this.#folding !== undefined) {
+      for (const key of this.#folding) batch.whole.add(key);
+      this.#folding.clear();
+    }
     for (const key of batch.whole) this.#wholeRow(key, entries);
     for (const [key, row] of batch.deltas) {
+      if (batch.whole.has(key)) continue;
       if (!this.#log.appends(key)) {
         this.#wholeRow(key, entries);
         continue;
@@ -194,6 +200,7 @@ export class Durability {
   /**
    * Folds keys in a later turn, as a write of their whole state: the writes that made the
    * deltas do not wait for it, and several keys outgrowing their state in a burst fold together.
+   * The next write folds them if it comes first (or if the scheduler's time stands still).
    */
   #scheduleFold(keys: readonly string[]): void {
     if (this.#folding !== undefined) {
@@ -204,7 +211,7 @@ export class Durability {
     this.#scheduler.setTimeout(() => {
       const folding = this.#folding ?? new Set<string>();
       this.#folding = undefined;
-      if (this.#closed) return;
+      if (this.#closed || folding.size === 0) return;
       this.persist({ origin: "remote", keys: [], touched: [...folding] });
     }, 0);
   }

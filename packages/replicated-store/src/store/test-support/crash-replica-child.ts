@@ -19,6 +19,8 @@ const replica = await createReplica({
   storage: sqliteStorage({ path }),
   scheduler: network.scheduler,
   sync: { gossip: false },
+  // Every key as delta rows, so the crash lands among appends and folds as well.
+  wholeStateBytes: 0,
 });
 
 let next = 0;
