@@ -170,6 +170,10 @@ test("items 2 and 7: far-future claims and junk keys for another replica do not 
     entries: wholeStateDeltas([entry("junk-a", victim, 1_000_000_000)]),
   });
   await settle(300);
+  // Mallory leaves; what it claimed stays. (A connected peer that never answers would also
+  // send the node's gossip into backoff, which is not what this test is about.)
+  await mallory.client.close();
+  expect(await get(node, "junk-a")).toBe("junk junk-a");
   const v = await start(victim, ["--peers", `${n}=${node.sync}`]);
   expect(await put(v, "real", "from the victim")).toBe(200);
   await eventually(
