@@ -281,21 +281,27 @@ export class Replica {
    * Applies `mutator(state, { replica, clock })`'s delta to `key` as a local update, durably,
    * then waits for the level's replicas. The mutator must return a delta and not change state.
    */
-  async update<S, V>(
+  update<S, V>(
     key: string,
     type: CrdtType<S, V>,
     mutator: (state: S, context: MutatorContext) => S,
     options: WriteOptions = {},
   ): Promise<WriteResult> {
-    this.#assertOpen();
-    assertUserKey(key);
-    const required = this.#required(options.level ?? "one");
-    const wrapped = this.#types.embeddedOf(type);
-    const internal = storeKey(key, type.name);
-    const current = this.#entryOf(internal, wrapped);
-    const delta = mutator(current.state, { replica: this.id, clock: this.clock });
-    const update = embeddedUpdate(current, this.id, delta);
-    return this.#commit(internal, wrapped, update, options, required, key);
+    // Not an async function: the returned promise is the commit's own, one fewer per write
+    // (100,000 writes in flight at once are 100,000 promise chains).
+    try {
+      this.#assertOpen();
+      assertUserKey(key);
+      const required = this.#required(options.level ?? "one");
+      const wrapped = this.#types.embeddedOf(type);
+      const internal = storeKey(key, type.name);
+      const current = this.#entryOf(internal, wrapped);
+      const delta = mutator(current.state, { replica: this.id, clock: this.clock });
+      const update = embeddedUpdate(current, this.id, delta);
+      return this.#commit(internal, wrapped, update, options, required, key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Reads `key` as `type` at the given level (default `one`). */
@@ -495,6 +501,17 @@ export class Replica {
   ): Promise<WriteResult> {
     const started = this.#scheduler.now();
     const dot = this.keyspace.applyDelta(key, type, delta);
+    if (required === 1 && options.session === undefined) {
+      // The common write: durable here and nothing else to wait for.
+      return this.#durability.last.then(() => {
+        this.#metrics.write({
+          key: reportedKey,
+          latencyMs: this.#scheduler.now() - started,
+          level: levelName(options.level ?? "one"),
+        });
+        return writeResult(dot, this.keyspace.dotsOf(key));
+      });
+    }
     return this.#settle(key, dot, started, options, required, reportedKey);
   }
 
