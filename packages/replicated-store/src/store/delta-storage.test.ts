@@ -3,6 +3,7 @@
  * deltas fold into the state once they outgrow it; a restart joins the state with its deltas,
  * also when it crashed with deltas unfolded or in the middle of a fold.
  */
+import { DecodeError, InvalidArgumentError } from "@convergent/core";
 import { describe, expect, test } from "vitest";
 import { storeKey } from "./keys.js";
 import { cluster } from "./test-support/cluster.js";
@@ -94,5 +95,18 @@ describe("delta rows", () => {
     const values = (await c.settle(restarted.set("s").values())).value;
     expect(values.size).toBe(31);
     expect(values.has("second")).toBe(true);
+  });
+
+  test("a delta row filed under another key, or unreadable, refuses the open", async () => {
+    const c = await cluster(1, { wholeStateBytes: 0 });
+    const a = c.replicas[0]!;
+    await c.settle(a.set("s").add("x"));
+    await c.settle(a.set("s").add("y"));
+    const disk = c.disks[0]!;
+    const row = disk.deltas.get(storeKey("s", "or-set"))?.[0] as Uint8Array;
+    disk.deltas.set(storeKey("other", "or-set"), [row]);
+    await expect(c.restart(0)).rejects.toThrow(InvalidArgumentError);
+    disk.deltas.set(storeKey("other", "or-set"), [row.subarray(0, row.length - 2)]);
+    await expect(c.restart(0)).rejects.toThrow(DecodeError);
   });
 });

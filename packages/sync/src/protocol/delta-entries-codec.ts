@@ -19,7 +19,14 @@ import type { DeltaEntry } from "../keyspace/keyspace.js";
 import type { TypeRegistry } from "../keyspace/registry.js";
 import type { ByteReader, ByteWriter } from "./bytes.js";
 import { readRows, writeRows } from "./columns.js";
-import { decodeState, readGroupTag, readKeys, writeGroupTag, writeKeys } from "./entries-codec.js";
+import {
+  decodeState,
+  entryGroups,
+  readGroupTag,
+  readKeys,
+  writeGroupTag,
+  writeKeys,
+} from "./entries-codec.js";
 import { countAtMost } from "./plain.js";
 
 export function writeDeltaEntries(
@@ -28,22 +35,9 @@ export function writeDeltaEntries(
   registry: TypeRegistry,
   entries: readonly DeltaEntry[],
 ): void {
-  const groups = new Map<string, DeltaEntry[]>();
-  for (const entry of entries) {
-    const group = groups.get(entry.tag);
-    if (group === undefined) groups.set(entry.tag, [entry]);
-    else group.push(entry);
-  }
-  const tags = [...groups.keys()].sort();
-  writer.uint(tags.length);
-  for (const tag of tags) {
-    const type = registry.get(tag);
-    if (type === undefined)
-      throw new DecodeError("UNKNOWN_TYPE", `type "${tag}" is not registered`);
-    // Array.prototype.sort is stable: entries of one key keep the order they must apply in.
-    const group = (groups.get(tag) as DeltaEntry[]).sort((a, b) =>
-      a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
-    );
+  const groups = entryGroups(registry, entries);
+  writer.uint(groups.length);
+  for (const { tag, type, group } of groups) {
     writeGroupTag(writer, tag);
     writer.uint(group.length);
     writeKeys(writer, group);

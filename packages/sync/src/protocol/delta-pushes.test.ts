@@ -4,6 +4,8 @@
  * path brings it); hubs relay each delta once, at once.
  */
 import { type ReplicaId, replicaId } from "@convergent/clocks";
+import { ConvergentError, DEFAULT_DECODE_LIMITS, DecodeError } from "@convergent/core";
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { fixtureCounter, incrementCounter } from "../keyspace/fixtures.js";
 import type { DeltaEntry, Keyspace } from "../keyspace/keyspace.js";
@@ -12,7 +14,7 @@ import { latency } from "../transports/link-conditions.js";
 import { SimulatedNetwork } from "../transports/simulated-network.js";
 import type { Transport } from "../transports/transport.js";
 import { SyncEngine, type SyncEngineOptions } from "./engine.js";
-import { decodeMessage } from "./messages.js";
+import { decodeMessage, encodeMessage } from "./messages.js";
 
 const bump = (keyspace: Keyspace, key: string, amount = 1) =>
   keyspace.update(key, fixtureCounter, (s, r) => incrementCounter(s, r, amount));
@@ -184,5 +186,71 @@ describe("delta pushes", () => {
     old.send(replicaId("a"), Uint8Array.of(0x45, 1, 0));
     network.advance(50);
     expect(rejected).toEqual(["undecodable:DECODE_MALFORMED"]);
+  });
+
+  test("hostile pushes: limits at decode, forged own dots and mutated bytes change nothing", () => {
+    const ks = newKeyspace("s");
+    const deltas: DeltaEntry[] = [];
+    ks.subscribe((change) => deltas.push(...(change.deltas ?? [])));
+    for (let i = 0; i < 50; i++) bump(ks, "x");
+    bump(ks, "y");
+    const ends = { sender: replicaId("s"), receiver: replicaId("t") };
+    const [x, y] = [deltas[0] as DeltaEntry, deltas[50] as DeltaEntry];
+    const joined = { ...x, counters: Array.from({ length: 50 }, (_, i) => i + 1) };
+    const frame = encodeMessage(
+      { kind: "delta-push", seq: 1, deps: ks.context, entries: [joined, y] },
+      ks.registry,
+      ends,
+    );
+    // More dots than an entry budget allows is refused before anything is built.
+    const limits = { ...DEFAULT_DECODE_LIMITS, maxEntries: 10 };
+    expect(() => decodeMessage(frame, ks.registry, ends, limits)).toThrow(
+      expect.objectContaining({ reason: "LIMIT_EXCEEDED" }),
+    );
+    // Mutated bytes: only DecodeError, and whatever decodes applies or is refused with a typed
+    // error, never anything else.
+    const target = newKeyspace("t");
+    const random = fc.sample(fc.tuple(fc.nat(frame.length - 1), fc.nat(255)), {
+      numRuns: 3000,
+      seed: 9,
+    });
+    for (const [at, byte] of random) {
+      const bytes = frame.slice();
+      bytes[at] = byte;
+      let message: ReturnType<typeof decodeMessage>;
+      try {
+        message = decodeMessage(bytes, target.registry, ends);
+      } catch (error) {
+        expect(error).toBeInstanceOf(DecodeError);
+        continue;
+      }
+      if (message.kind !== "delta-push") continue;
+      try {
+        target.applyDeltas(message.entries);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConvergentError);
+      }
+    }
+    // A peer pushing the receiver's own future dots: not applied, not believed.
+    const { network, nodes: made } = nodes(["a"]);
+    const [a] = made as [(typeof made)[0]];
+    const mallory = network.transport(replicaId("mallory"));
+    network.advance(20);
+    const forged = { ...y, origin: replicaId("a"), counters: [1_000_000_000], prev: 0 };
+    mallory.send(
+      replicaId("a"),
+      encodeMessage(
+        { kind: "delta-push", seq: 1, deps: undefined, entries: [forged] },
+        ks.registry,
+        {
+          sender: replicaId("mallory"),
+          receiver: replicaId("a"),
+        },
+      ),
+    );
+    network.advance(20);
+    expect(a.keyspace.has("y")).toBe(false);
+    expect(a.keyspace.issued).toBe(0);
+    expect(a.keyspace.boundsStats().claimsClamped).toBe(1);
   });
 });

@@ -34,21 +34,9 @@ export function writeEntries(
   entries: readonly DottedEntry[],
   reference?: CausalContext,
 ): void {
-  const groups = new Map<string, DottedEntry[]>();
-  for (const entry of entries) {
-    const group = groups.get(entry.tag);
-    if (group === undefined) groups.set(entry.tag, [entry]);
-    else group.push(entry);
-  }
-  const tags = [...groups.keys()].sort();
-  writer.uint(tags.length);
-  for (const tag of tags) {
-    const type = registry.get(tag);
-    if (type === undefined)
-      throw new DecodeError("UNKNOWN_TYPE", `type "${tag}" is not registered`);
-    const group = (groups.get(tag) as DottedEntry[]).sort((a, b) =>
-      a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
-    );
+  const groups = entryGroups(registry, entries);
+  writer.uint(groups.length);
+  for (const { tag, type, group } of groups) {
     writeGroupTag(writer, tag);
     writer.uint(group.length);
     writeKeys(writer, group);
@@ -58,6 +46,31 @@ export function writeEntries(
       group.map((entry) => type.wire.toWire(entry.state, table)),
     );
   }
+}
+
+/**
+ * Entries grouped by type tag, tags ascending, each group sorted by key. The sort is stable, so
+ * entries of one key keep their order (a delta push may carry a key once per origin).
+ */
+export function entryGroups<E extends { readonly key: string; readonly tag: string }>(
+  registry: TypeRegistry,
+  entries: readonly E[],
+): { readonly tag: string; readonly type: AnyCrdtType; readonly group: E[] }[] {
+  const groups = new Map<string, E[]>();
+  for (const entry of entries) {
+    const group = groups.get(entry.tag);
+    if (group === undefined) groups.set(entry.tag, [entry]);
+    else group.push(entry);
+  }
+  return [...groups.keys()].sort().map((tag) => {
+    const type = registry.get(tag);
+    if (type === undefined)
+      throw new DecodeError("UNKNOWN_TYPE", `type "${tag}" is not registered`);
+    const group = (groups.get(tag) as E[]).sort((a, b) =>
+      a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+    );
+    return { tag, type, group };
+  });
 }
 
 export function writeKeys(writer: ByteWriter, group: readonly { readonly key: string }[]): void {
